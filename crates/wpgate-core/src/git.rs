@@ -1,0 +1,1 @@
+//! The git layer: the only module that touches git.

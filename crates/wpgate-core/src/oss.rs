@@ -1,0 +1,12 @@
+//! (stub) oss rules; filled in by the governance-rules work.
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::RuleInfo;
+
+/// Policy section `[oss]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OssPolicy {}
+
+pub const RULES: &[RuleInfo] = &[];

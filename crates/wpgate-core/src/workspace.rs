@@ -1,0 +1,218 @@
+//! A read-only view of a repository's governance files: from the work tree or from a git
+//! tree (see [`crate::git`]), parsed lazily and at most once per run.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::error::Error;
+use crate::packet::{parse_packet, Packet};
+use crate::policy::Policy;
+
+/// Where files are read from. Paths are repository-relative with `/` separators.
+pub trait FileSource: Send + Sync {
+    /// The bytes of a file, or `None` when it does not exist.
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error>;
+    /// Files below `dir` (recursive; `""` for the whole repository), sorted.
+    fn list(&self, dir: &str) -> Result<Vec<String>, Error>;
+    /// What this source is, for messages ("work tree", "HEAD", "commit 1a2b3c4").
+    fn describe(&self) -> String;
+}
+
+/// The files of a work tree on disk (the `.git` directory and ignored build output
+/// such as `target/` and `node_modules/` are skipped when listing).
+pub struct WorkTree {
+    root: PathBuf,
+}
+
+impl WorkTree {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        WorkTree { root: root.into() }
+    }
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules"];
+
+impl FileSource for WorkTree {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
+        let p = self.root.join(path);
+        match std::fs::read(&p) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Ok(None),
+            Err(e) => Err(Error::Io {
+                path: path.to_string(),
+                source: e,
+            }),
+        }
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<String>, Error> {
+        let mut out = Vec::new();
+        let start = if dir.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(dir)
+        };
+        if !start.is_dir() {
+            return Ok(out);
+        }
+        let mut stack = vec![start];
+        while let Some(d) = stack.pop() {
+            let rd = std::fs::read_dir(&d).map_err(|e| Error::Io {
+                path: d.display().to_string(),
+                source: e,
+            })?;
+            for entry in rd {
+                let entry = entry.map_err(|e| Error::Io {
+                    path: d.display().to_string(),
+                    source: e,
+                })?;
+                let ft = entry.file_type().map_err(|e| Error::Io {
+                    path: entry.path().display().to_string(),
+                    source: e,
+                })?;
+                let name = entry.file_name();
+                let Some(name) = name.to_str() else { continue };
+                if ft.is_dir() {
+                    if !SKIP_DIRS.contains(&name) {
+                        stack.push(entry.path());
+                    }
+                } else if ft.is_file() {
+                    if let Ok(rel) = entry.path().strip_prefix(&self.root) {
+                        if let Some(s) = rel.to_str() {
+                            out.push(s.replace('\\', "/"));
+                        }
+                    }
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn describe(&self) -> String {
+        "work tree".to_string()
+    }
+}
+
+/// A text file decoded for parsing: invalid UTF-8 is replaced (and reported by callers
+/// that care, via `invalid_utf8_line`).
+#[derive(Debug, Clone)]
+pub struct TextFile {
+    pub path: String,
+    pub text: Arc<str>,
+    pub raw: Arc<[u8]>,
+    /// 1-based line of the first invalid UTF-8 byte, if any.
+    pub invalid_utf8_line: Option<usize>,
+}
+
+impl TextFile {
+    pub fn decode(path: &str, raw: Vec<u8>) -> TextFile {
+        let (text, bad) = match String::from_utf8(raw) {
+            Ok(s) => {
+                let raw: Arc<[u8]> = Arc::from(s.as_bytes());
+                (s, (None, raw))
+            }
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let bytes = e.into_bytes();
+                let line = bytes[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+                let s = String::from_utf8_lossy(&bytes).into_owned();
+                (s, (Some(line), Arc::from(bytes)))
+            }
+        };
+        TextFile {
+            path: path.to_string(),
+            text: Arc::from(text),
+            raw: bad.1,
+            invalid_utf8_line: bad.0,
+        }
+    }
+}
+
+/// The governance view of one repository state.
+pub struct Workspace<'a> {
+    pub policy: &'a Policy,
+    pub files: &'a dyn FileSource,
+    packets: OnceLock<Result<Vec<Packet>, String>>,
+    texts: Mutex<HashMap<String, Option<TextFile>>>,
+}
+
+impl<'a> Workspace<'a> {
+    pub fn new(policy: &'a Policy, files: &'a dyn FileSource) -> Self {
+        Workspace {
+            policy,
+            files,
+            packets: OnceLock::new(),
+            texts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Reads and decodes a text file once per run; `None` when it does not exist.
+    pub fn text(&self, path: &str) -> Result<Option<TextFile>, Error> {
+        if let Ok(cache) = self.texts.lock() {
+            if let Some(hit) = cache.get(path) {
+                return Ok(hit.clone());
+            }
+        }
+        let tf = self.files.read(path)?.map(|raw| TextFile::decode(path, raw));
+        if let Ok(mut cache) = self.texts.lock() {
+            cache.insert(path.to_string(), tf.clone());
+        }
+        Ok(tf)
+    }
+
+    /// Paths of all packet files (sorted).
+    pub fn packet_paths(&self) -> Result<Vec<String>, Error> {
+        let dir = self.policy.layout.packets_dir.trim_end_matches('/');
+        let glob = globset::Glob::new(&self.policy.layout.packet_glob)
+            .map_err(|e| Error::Usage(format!("layout.packet_glob: {e}")))?
+            .compile_matcher();
+        Ok(self
+            .files
+            .list(dir)?
+            .into_iter()
+            .filter(|p| {
+                let rest = p.strip_prefix(dir).unwrap_or(p).trim_start_matches('/');
+                // Packets sit directly in the packets directory.
+                !rest.contains('/') && glob.is_match(rest)
+            })
+            .collect())
+    }
+
+    /// All packets, parsed once.
+    pub fn packets(&self) -> Result<&[Packet], Error> {
+        let res = self.packets.get_or_init(|| {
+            let paths = self.packet_paths().map_err(|e| e.to_string())?;
+            let mut out = Vec::with_capacity(paths.len());
+            for p in paths {
+                let tf = match self.text(&p) {
+                    Ok(Some(tf)) => tf,
+                    Ok(None) => continue,
+                    Err(e) => return Err(e.to_string()),
+                };
+                out.push(parse_packet(&p, &tf.text, &self.policy.packet.fields));
+            }
+            Ok(out)
+        });
+        match res {
+            Ok(v) => Ok(v.as_slice()),
+            Err(msg) => Err(Error::Usage(msg.clone())),
+        }
+    }
+
+    /// The packet with this id (TASK_ID, or file stem when the field is missing).
+    pub fn packet(&self, id: &str) -> Result<Option<&Packet>, Error> {
+        Ok(self.packets()?.iter().find(|p| p.id == id))
+    }
+}
+
+/// Id of a packet derived from its file name (`docs/task_packets/WP-1-X.md` → `WP-1-X`).
+pub fn id_from_path(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".md").unwrap_or(name).to_string()
+}
