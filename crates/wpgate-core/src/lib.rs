@@ -14,6 +14,7 @@ pub mod glob;
 pub mod lock;
 pub mod oss;
 pub mod packet;
+pub mod phase;
 pub mod policy;
 pub mod rules;
 pub mod signature;

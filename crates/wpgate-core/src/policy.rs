@@ -38,6 +38,7 @@ pub struct Policy {
     pub spec: crate::spec::SpecPolicy,
     pub board: crate::board::BoardPolicy,
     pub deps: crate::deps::DepsPolicy,
+    pub phase: crate::phase::PhasePolicy,
     pub waivers: crate::waiver::WaiverPolicy,
     pub oss: crate::oss::OssPolicy,
     pub signatures: crate::signature::SignaturePolicy,

@@ -24,7 +24,8 @@ pub struct RuleInfo {
 
 /// Every rule of wpgate, in registry order.
 pub fn all() -> Vec<&'static RuleInfo> {
-    let tables: [&'static [RuleInfo]; 10] = [
+    let tables: [&'static [RuleInfo]; 11] = [
+        crate::phase::RULES,
         packet::RULES,
         diff::RULES,
         crate::spec::RULES,
