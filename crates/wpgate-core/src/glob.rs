@@ -1,1 +1,198 @@
-//! Scope patterns: IN_SCOPE_PATHS / OUT_OF_SCOPE entries compiled to glob sets.
+//! Scope patterns: IN_SCOPE_PATHS / OUT_OF_SCOPE entries and policy path lists compiled
+//! to glob sets, once per packet per run.
+//!
+//! An entry is read as written, minus backticks and a leading `./`:
+//! - `src/x/` (trailing slash) is a directory: everything below it;
+//! - `migrations/*.sql` is a glob (`*` does not cross `/`, `**` does);
+//! - `src/main.rs` is an exact path, and also a directory of that name if one exists;
+//! - an entry with whitespace is prose, not a pattern (`packet.vague-scope` reports it).
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+
+/// Is this scope entry a path pattern (as opposed to prose)?
+pub fn is_pattern(entry: &str) -> bool {
+    let e = clean(entry);
+    !e.is_empty() && !e.chars().any(char::is_whitespace)
+}
+
+/// The entry without backticks, quotes and a leading `./`.
+pub fn clean(entry: &str) -> &str {
+    let e = entry.trim().trim_matches('`').trim_matches('"').trim();
+    e.strip_prefix("./").unwrap_or(e)
+}
+
+fn glob(pattern: &str) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .backslash_escape(true)
+        .build()
+}
+
+/// The globs one scope entry stands for (empty for prose).
+pub fn entry_globs(entry: &str) -> Vec<String> {
+    if !is_pattern(entry) {
+        return Vec::new();
+    }
+    let e = clean(entry);
+    if let Some(dir) = e.strip_suffix('/') {
+        if dir.is_empty() {
+            return vec!["**".into()];
+        }
+        return vec![format!("{dir}/**")];
+    }
+    let has_meta = e.contains(['*', '?', '[', '{']);
+    if has_meta {
+        if e.ends_with("/*") {
+            // `bundles/*` is commonly meant as "the bundles directory".
+            return vec![e.to_string(), format!("{}/**", &e[..e.len() - 2])];
+        }
+        return vec![e.to_string()];
+    }
+    vec![e.to_string(), format!("{e}/**")]
+}
+
+/// A compiled set of path patterns.
+#[derive(Debug, Clone)]
+pub struct PathSet {
+    set: GlobSet,
+    /// Pattern index → the entry it came from.
+    origin: Vec<usize>,
+    pub entries: Vec<String>,
+}
+
+impl PathSet {
+    /// Compiles scope entries (prose is skipped); entries whose glob does not parse are
+    /// returned as errors `(entry, message)` and skipped.
+    pub fn from_entries<S: AsRef<str>>(entries: &[S]) -> (PathSet, Vec<(String, String)>) {
+        let mut b = GlobSetBuilder::new();
+        let mut origin = Vec::new();
+        let mut bad = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            for g in entry_globs(e.as_ref()) {
+                match glob(&g) {
+                    Ok(g) => {
+                        b.add(g);
+                        origin.push(i);
+                    }
+                    Err(err) => bad.push((e.as_ref().to_string(), err.to_string())),
+                }
+            }
+        }
+        let set = b.build().unwrap_or_else(|_| GlobSet::empty());
+        (
+            PathSet {
+                set,
+                origin,
+                entries: entries.iter().map(|e| e.as_ref().to_string()).collect(),
+            },
+            bad,
+        )
+    }
+
+    /// Compiles policy globs as written (`docs/**`, `*.md`).
+    pub fn from_globs<S: AsRef<str>>(globs: &[S]) -> PathSet {
+        let mut b = GlobSetBuilder::new();
+        let mut origin = Vec::new();
+        for (i, g) in globs.iter().enumerate() {
+            if let Ok(g) = glob(g.as_ref()) {
+                b.add(g);
+                origin.push(i);
+            }
+        }
+        PathSet {
+            set: b.build().unwrap_or_else(|_| GlobSet::empty()),
+            origin,
+            entries: globs.iter().map(|e| e.as_ref().to_string()).collect(),
+        }
+    }
+
+    pub fn is_match(&self, path: &str) -> bool {
+        self.set.is_match(path)
+    }
+
+    /// The first entry matching `path`.
+    pub fn matching_entry(&self, path: &str) -> Option<&str> {
+        self.set
+            .matches(path)
+            .first()
+            .and_then(|&i| self.origin.get(i))
+            .and_then(|&e| self.entries.get(e))
+            .map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
+
+/// A packet's scope: a path is in scope iff some IN pattern matches and no OUT pattern does.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub inside: PathSet,
+    pub outside: PathSet,
+}
+
+/// The verdict for one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    In,
+    /// Not matched by any IN_SCOPE_PATHS entry.
+    NotListed,
+    /// Matched by an OUT_OF_SCOPE entry (the entry).
+    Excluded(String),
+}
+
+impl Scope {
+    pub fn new<S: AsRef<str>, T: AsRef<str>>(inside: &[S], outside: &[T]) -> Scope {
+        Scope {
+            inside: PathSet::from_entries(inside).0,
+            outside: PathSet::from_entries(outside).0,
+        }
+    }
+
+    pub fn verdict(&self, path: &str) -> Verdict {
+        if let Some(e) = self.outside.matching_entry(path) {
+            return Verdict::Excluded(e.to_string());
+        }
+        if self.inside.is_match(path) {
+            Verdict::In
+        } else {
+            Verdict::NotListed
+        }
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.verdict(path) == Verdict::In
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_compile_as_documented() {
+        let s = Scope::new(
+            &[
+                "`src/x/`",
+                "migrations/*.sql",
+                "src/main.rs",
+                "bundles/*",
+                "Everything related to storage",
+            ],
+            &["src/x/secret.rs", "Migrations rewrite (→ WP-1-Migration-Framework)"],
+        );
+        assert!(s.contains("src/x/a/b.rs"));
+        assert!(s.contains("migrations/0001.sql"));
+        assert!(!s.contains("migrations/sub/0001.sql"));
+        assert!(s.contains("src/main.rs"));
+        assert!(!s.contains("src/main.rsx"));
+        assert!(s.contains("bundles/a/b"));
+        assert_eq!(
+            s.verdict("src/x/secret.rs"),
+            Verdict::Excluded("src/x/secret.rs".into())
+        );
+        assert_eq!(s.verdict("Everything"), Verdict::NotListed);
+        assert!(!is_pattern("Everything related to storage"));
+    }
+}

@@ -16,6 +16,7 @@ pub mod oss;
 pub mod packet;
 pub mod phase;
 pub mod policy;
+pub mod render;
 pub mod rules;
 pub mod signature;
 pub mod spec;

@@ -1,5 +1,211 @@
 //! Lock immutability: the locked content of a packet and its digest.
+//!
+//! The locked content of a packet is its text up to and including the lock footer
+//! (`**User Signature Locked:** …`); when a packet carries only a metadata signature
+//! (`- USER_SIGNATURE: …`) it is the text up to the first appended validation report
+//! heading, or the whole file. From it, the lines of mutable fields (policy
+//! `lock.mutable_fields`, default STATUS) and the digest line itself are removed, and CRLF
+//! is read as LF. Text appended after the footer (validation reports) is not locked.
+//!
+//! `wpgate packet lock` writes `**Lock Digest:** sha256:<hex>` after the footer: the
+//! sha256 of the locked content, so integrity can be checked without git history (a
+//! shallow CI clone). The digest proves the content is what it was when locked; it does
+//! not prove who locked it (anyone can recompute a sha256).
 
-use crate::rules::RuleInfo;
+use sha2::{Digest, Sha256};
 
-pub const RULES: &[RuleInfo] = &[];
+use crate::packet::Packet;
+use crate::policy::Policy;
+use crate::rules::{diag, Emitter, RuleInfo};
+use crate::Severity;
+
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "lock.locked-packet-edited",
+        default: Severity::Error,
+        summary: "a locked task packet was edited, renamed or deleted",
+        help: "Once a packet carries a real USER_SIGNATURE it is immutable (protocol Part 5.6): \
+               its content up to the lock footer may not change, except the fields the policy \
+               declares mutable (lock.mutable_fields, default STATUS). Text appended after the \
+               footer (validation reports) is allowed. If the packet must change, create a new \
+               variant packet (WP-…-v2) and lock that one.",
+        example: "a commit changing `- **IN_SCOPE_PATHS**:` of docs/task_packets/WP-1-Foo.md \
+                  whose footer says `**User Signature Locked:** ilja251220251542`",
+    },
+    RuleInfo {
+        id: "lock.digest-mismatch",
+        default: Severity::Error,
+        summary: "a locked packet's content no longer matches its recorded lock digest",
+        help: "`wpgate packet lock` records `**Lock Digest:** sha256:…` of the locked content. \
+               A mismatch means the locked part was edited after locking (this check needs no \
+               git history, so it also works in shallow clones). Restore the locked text, or \
+               create a new variant packet.",
+        example: "**User Signature Locked:** ilja251220251542\n**Lock Digest:** sha256:0000…",
+    },
+];
+
+fn normalise_label(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '*' | '_' | '-' | ' ' | '`'))
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
+
+/// The label of a `label: value` line (markup stripped), if the line has that shape.
+fn line_label(line: &str) -> Option<String> {
+    let t = line.trim_start();
+    let t = t
+        .strip_prefix("- ")
+        .or_else(|| t.strip_prefix("* "))
+        .unwrap_or(t);
+    let colon = t.find(':')?;
+    let label = &t[..colon];
+    if label.len() > 60 {
+        return None;
+    }
+    let n = normalise_label(label);
+    if n.is_empty() {
+        None
+    } else {
+        Some(n)
+    }
+}
+
+/// End offset (exclusive) of the locked region of `text`.
+pub fn locked_end(text: &str, packet: &Packet, policy: &Policy) -> usize {
+    if let Some(end) = packet.lock.as_ref().and_then(|l| l.footer_end) {
+        return end.min(text.len());
+    }
+    let reports: Vec<String> = policy
+        .packet
+        .fields
+        .report_headings
+        .iter()
+        .map(|h| normalise_label(h))
+        .collect();
+    let sig_at = packet
+        .lock
+        .as_ref()
+        .map(|l| l.signature.span.start)
+        .unwrap_or(0);
+    packet
+        .headings
+        .iter()
+        .filter(|h| h.span.start >= sig_at)
+        .find(|h| {
+            let n = normalise_label(&h.text);
+            reports.iter().any(|r| n.starts_with(r.as_str()))
+        })
+        .map(|h| h.span.start.min(text.len()))
+        .unwrap_or(text.len())
+}
+
+/// The lines of the locked content with their 1-based line numbers in `text`.
+pub fn locked_lines<'t>(text: &'t str, packet: &Packet, policy: &Policy) -> Vec<(usize, &'t str)> {
+    let end = locked_end(text, packet, policy);
+    let region = text.get(..end).unwrap_or(text);
+    let mutable: Vec<String> = policy
+        .lock
+        .mutable_fields
+        .iter()
+        .map(|f| normalise_label(f))
+        .collect();
+    let digest_labels: Vec<String> = policy
+        .packet
+        .fields
+        .lock_digest
+        .iter()
+        .map(|f| normalise_label(f))
+        .collect();
+    let mut out = Vec::new();
+    for (i, line) in region.split('\n').enumerate() {
+        let bare = line.strip_suffix('\r').unwrap_or(line);
+        if let Some(label) = line_label(bare) {
+            if mutable.contains(&label) || digest_labels.contains(&label) {
+                continue;
+            }
+        }
+        out.push((i + 1, bare));
+    }
+    // A region ending in a newline yields one empty trailing piece: keep content stable.
+    if region.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+/// The locked content: the locked region with mutable-field and digest lines removed,
+/// CRLF read as LF, each line terminated by LF.
+pub fn locked_content(text: &str, packet: &Packet, policy: &Policy) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (_, l) in locked_lines(text, packet, policy) {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out
+}
+
+/// `sha256:<hex>` of a locked content.
+pub fn digest(content: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(content.as_bytes());
+    let bytes = h.finalize();
+    let mut s = String::with_capacity(7 + 64);
+    s.push_str("sha256:");
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Does the recorded digest match? `None` when the packet records no digest.
+pub fn digest_matches(text: &str, packet: &Packet, policy: &Policy) -> Option<bool> {
+    let recorded = packet.lock_digest.as_ref()?;
+    let want = recorded.value.trim().trim_matches('`').to_ascii_lowercase();
+    Some(digest(&locked_content(text, packet, policy)) == want)
+}
+
+/// `lock.digest-mismatch` for one packet.
+pub fn check_digest(text: &str, packet: &Packet, policy: &Policy, out: &mut Emitter) {
+    if digest_matches(text, packet, policy) == Some(false) {
+        if let Some(f) = &packet.lock_digest {
+            out.emit(
+                diag(
+                    "lock.digest-mismatch",
+                    format!(
+                        "locked content of {} does not match its lock digest (now {})",
+                        packet.id,
+                        digest(&locked_content(text, packet, policy))
+                    ),
+                )
+                .at(&packet.path, f.line, f.span)
+                .with_wp(&packet.id),
+            );
+        }
+    }
+}
+
+/// Compares a locked packet's old and new text. Returns the 1-based line (in the new
+/// text) of the first locked line that differs; `None` when the locked content is unchanged.
+pub fn first_locked_difference(
+    old_text: &str,
+    old: &Packet,
+    new_text: &str,
+    new: &Packet,
+    policy: &Policy,
+) -> Option<usize> {
+    let a = locked_lines(old_text, old, policy);
+    let b = locked_lines(new_text, new, policy);
+    if a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.1 == y.1) {
+        return None;
+    }
+    let at = a
+        .iter()
+        .zip(&b)
+        .position(|(x, y)| x.1 != y.1)
+        .unwrap_or(a.len().min(b.len()));
+    Some(match b.get(at) {
+        Some((line, _)) => *line,
+        None => b.last().map(|(l, _)| *l).unwrap_or(1),
+    })
+}

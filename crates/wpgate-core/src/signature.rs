@@ -21,3 +21,11 @@ impl Default for SignaturePolicy {
 }
 
 pub const RULES: &[RuleInfo] = &[];
+
+/// Where a signature is already used (stub).
+pub fn is_used(
+    _sig: &str,
+    _ws: &crate::workspace::Workspace,
+) -> Result<Option<String>, crate::Error> {
+    Ok(None)
+}

@@ -10,3 +10,8 @@ use crate::rules::RuleInfo;
 pub struct WaiverPolicy {}
 
 pub const RULES: &[RuleInfo] = &[];
+
+/// Today's date as `YYYY-MM-DD` (stub).
+pub fn today_string() -> String {
+    "2026-01-01".to_string()
+}

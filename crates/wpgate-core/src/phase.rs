@@ -1,0 +1,12 @@
+//! (stub) phase rules; filled in by the governance-rules work.
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::RuleInfo;
+
+/// Policy section `[phase]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PhasePolicy {}
+
+pub const RULES: &[RuleInfo] = &[];

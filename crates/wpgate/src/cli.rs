@@ -1,0 +1,235 @@
+//! Argument parsing (clap) and the exit-code contract:
+//! 0 clean (warnings allowed), 1 at least one error-severity violation,
+//! 2 usage / config / environment error, and any internal error.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use wpgate_core::render::Format;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "wpgate",
+    version,
+    about = "Git-hook and CI gate for work-packet governed repositories",
+    long_about = "wpgate enforces the work-packet protocol mechanically: every change is bound to a \
+                  locked task packet and stays inside its IN_SCOPE_PATHS; locked packets are \
+                  immutable; the master spec, task board, dependencies, waivers and OSS register \
+                  are checked.\n\nExit codes: 0 clean (warnings allowed), 1 violations, 2 usage, \
+                  configuration or environment error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Run as if started in DIR.
+    #[arg(short = 'C', long = "directory", global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Use this policy file instead of wpgate.toml / .wpgate.toml discovery.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Output format of reporting commands: human, json, sarif, github, junit (and dot for `deps`).
+    #[arg(long, global = true, default_value = "human", value_parser = parse_format)]
+    pub format: Format,
+    /// Colour in human output: auto, always, never.
+    #[arg(long, global = true, default_value = "auto")]
+    pub color: String,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Task packet tooling: check (pre-work), new, lock, verify, list.
+    #[command(subcommand)]
+    Packet(PacketCmd),
+    /// Policy tooling.
+    #[command(subcommand)]
+    Policy(PolicyCmd),
+    /// Show the help text and an example of a rule (`--list` for all rules).
+    Explain {
+        /// Rule id, e.g. scope.out-of-scope
+        rule: Option<String>,
+        #[arg(long)]
+        list: bool,
+    },
+    /// Check a change: the staged index, one commit, a range, or the whole repository.
+    Check(CheckArgs),
+    /// Git pre-push hook entrypoint: reads `<local ref> <local sha> <remote ref> <remote sha>` lines on stdin.
+    PrePush {
+        remote: String,
+        url: Option<String>,
+    },
+    /// Git commit-msg hook entrypoint: checks the staged change with the message's binding.
+    CommitMsg { file: PathBuf },
+    /// Install hook shims into the repository's hooks directory (keeps existing hooks).
+    Install {
+        /// Hooks to install.
+        #[arg(long, value_delimiter = ',', default_value = "pre-commit,commit-msg,pre-push")]
+        hooks: Vec<String>,
+    },
+    /// Remove wpgate's hook shims, restoring hooks that were there before.
+    Uninstall {
+        #[arg(long, value_delimiter = ',', default_value = "pre-commit,commit-msg,pre-push")]
+        hooks: Vec<String>,
+    },
+    /// Spec tooling: check anchors and freeze, print requirements of a section.
+    #[command(subcommand)]
+    Spec(SpecCmd),
+    /// For each MUST/SHOULD of a packet's anchored sections, the DONE_MEANS item citing it.
+    Trace { wp: String },
+    /// Task board checks.
+    #[command(subcommand)]
+    Board(BoardCmd),
+    /// Print the dependency graph of packets (`--graph dot` for Graphviz).
+    Deps {
+        #[arg(long, default_value = "text")]
+        graph: String,
+    },
+    /// Phase gate: passes only when every packet of phase N is VALIDATED.
+    #[command(subcommand)]
+    Phase(PhaseCmd),
+    /// Supply chain: every declared dependency is in the OSS register.
+    #[command(subcommand)]
+    Oss(OssCmd),
+    /// Build a throwaway governed repository and show the checks at work.
+    Demo {
+        /// Keep the demo repository and print its path.
+        #[arg(long)]
+        keep: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Check the staged index against HEAD (pre-commit).
+    #[arg(long, conflicts_with_all = ["commit", "range", "all_repo"])]
+    pub staged: bool,
+    /// Check one commit against its parent.
+    #[arg(long, value_name = "REV")]
+    pub commit: Option<String>,
+    /// Check each commit of BASE..HEAD.
+    #[arg(long, value_name = "BASE..HEAD")]
+    pub range: Option<String>,
+    /// Run every repository-level rule (no diff).
+    #[arg(long = "repo", id = "all_repo")]
+    pub all_repo: bool,
+    /// Commit message file for the staged check (commit-msg hook).
+    #[arg(long, value_name = "FILE")]
+    pub message_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PacketCmd {
+    /// Pre-work check of one packet or all (Part 8 checklist).
+    Check {
+        wp: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Create a packet from the template.
+    New { wp: String },
+    /// Lock a packet: write the signature footer and the lock digest.
+    Lock {
+        wp: String,
+        #[arg(long)]
+        signature: String,
+    },
+    /// Recompute lock digests.
+    Verify {
+        wp: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+    /// List packets: id, status, risk tier, locked, scope size.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCmd {
+    /// Validate a policy file (default: the repository's).
+    Check { file: Option<PathBuf> },
+    /// Print the embedded default policy.
+    PrintDefault,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SpecCmd {
+    /// SPEC_CURRENT, latest version, anchors of every packet.
+    Check,
+    /// Print the MUST / SHOULD sentences of a section.
+    Requirements { section: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BoardCmd {
+    /// Board vs packets.
+    Check,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PhaseCmd {
+    /// Can phase N close?
+    Check { phase: String },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OssCmd {
+    /// Manifests vs OSS register.
+    Check,
+}
+
+/// Parses arguments and runs; never panics out (a panic is an internal error, exit 2).
+pub fn run_main(args: Vec<OsString>) -> ExitCode {
+    install_panic_hook();
+    init_tracing();
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = std::panic::catch_unwind(|| crate::cmd::dispatch(cli));
+    match result {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(e)) => {
+            eprintln!("{:?}", miette::Report::new(e));
+            ExitCode::from(2)
+        }
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "wpgate: internal error (wpgate {}): {info}\n\
+             This is a bug in wpgate, not in your repository. The check did not pass.\n\
+             Please report it with the command you ran; set RUST_BACKTRACE=1 for a backtrace.",
+            wpgate_core::VERSION
+        );
+    }));
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WPGATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
