@@ -71,6 +71,8 @@ pub enum Command {
     },
     /// Git commit-msg hook entrypoint: checks the staged change with the message's binding.
     CommitMsg { file: PathBuf },
+    /// CI gate: checks the commits of the pull request or push (or --base..--head).
+    Ci(CiArgs),
     /// Install hook shims into the repository's hooks directory (keeps existing hooks).
     Install {
         /// Hooks to install.
@@ -126,6 +128,19 @@ pub struct CheckArgs {
     /// Commit message file for the staged check (commit-msg hook).
     #[arg(long, value_name = "FILE")]
     pub message_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct CiArgs {
+    /// Base of the range (exclusive); default from WPGATE_BASE or the CI event.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Head of the range; default HEAD or the CI event's head.
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// Branch name used for binding (default: the CI head ref).
+    #[arg(long)]
+    pub branch: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

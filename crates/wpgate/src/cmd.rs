@@ -83,7 +83,7 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
             let ctx = Ctx::new(&g)?;
             packet_cmd(&ctx, p)
         }
-        other => crate::cmd::gate::dispatch(&g, other),
+        other => crate::gate::dispatch(&g, other),
     }
 }
 
@@ -320,7 +320,7 @@ pub fn attach_sources(ws: &Workspace, report: &mut Report) {
     }
 }
 
-fn packet_new(ctx: &Ctx, ws: &Workspace, wp: &str) -> Result<u8, Error> {
+pub fn packet_new(ctx: &Ctx, ws: &Workspace, wp: &str) -> Result<u8, Error> {
     let re = regex::Regex::new(&ctx.policy.packet.id_pattern)
         .map_err(|e| Error::Usage(format!("policy packet.id_pattern: {e}")))?;
     if !re.is_match(wp) {
@@ -385,7 +385,7 @@ fn strip_variant(id: &str) -> &str {
     id
 }
 
-fn packet_lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, Error> {
+pub fn packet_lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, Error> {
     let Some(packet) = ws.packet(wp)? else {
         return Err(Error::Usage(format!("no packet {wp}")));
     };
@@ -489,11 +489,3 @@ fn packet_lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u
     Ok(0)
 }
 
-pub mod gate {
-    //! Placeholder until the diff gate lands.
-    use super::*;
-
-    pub fn dispatch(_g: &Global, _c: Command) -> Result<u8, Error> {
-        Err(Error::Usage("not implemented yet".into()))
-    }
-}

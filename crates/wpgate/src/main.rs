@@ -2,12 +2,6 @@
 //! `wpgate-core`; this crate parses arguments, picks the repository and policy, and
 //! renders reports.
 
-use std::process::ExitCode;
-
-mod cli;
-mod cmd;
-mod demo;
-
-fn main() -> ExitCode {
-    cli::run_main(std::env::args_os().collect())
+fn main() -> std::process::ExitCode {
+    wpgate::run_main(std::env::args_os().collect())
 }

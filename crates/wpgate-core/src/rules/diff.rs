@@ -257,13 +257,14 @@ impl DiffRules {
             .collect()
     }
 
-    /// Binding, scope, packet-state and role rules for one change set. `packets` is the
-    /// post-change state (the commit's tree, or the index).
+    /// Binding, scope, packet-state and role rules for one change set. `packet` is the
+    /// bound packet as it stands after the change (the commit's tree, or the index), `None`
+    /// when no packet has the bound id.
     pub fn check(
         &self,
         cs: &ChangeSet,
         binding: Option<&Binding>,
-        packets: &[Packet],
+        packet: Option<&Packet>,
         role: Option<&str>,
         out: &mut Emitter,
     ) {
@@ -288,7 +289,7 @@ impl DiffRules {
             }
             return;
         };
-        let Some(packet) = packets.iter().find(|p| p.id == binding.id) else {
+        let Some(packet) = packet else {
             out.emit(
                 diag(
                     "binding.unknown-packet",

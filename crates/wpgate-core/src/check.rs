@@ -1,0 +1,286 @@
+//! The gate: runs every diff rule on the staged index, one commit, a range or the
+//! commits of a push, and every repository-level rule for `check --repo`.
+//!
+//! Git is read through [`crate::git::Repo`] only; the rules themselves are pure.
+
+use std::collections::HashMap;
+
+use crate::diag::Report;
+use crate::error::Error;
+use crate::git::{AddedLines, ChangeSet, ChangeStatus, FileChange, Repo};
+use crate::packet::{parse_packet, Packet};
+use crate::policy::Policy;
+use crate::rules::diff::{Binding, DiffRules};
+use crate::rules::Emitter;
+use crate::workspace::{FileSource, Workspace};
+
+/// Where a change comes from, for binding.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Branch name used for binding (HEAD's branch, the pushed ref, the CI head ref).
+    pub branch: Option<String>,
+    /// Value of the policy's binding environment variable (`WPGATE_WP`).
+    pub env_wp: Option<String>,
+    /// Commit message (commit-msg hook) for the staged check.
+    pub message: Option<String>,
+    /// Pre-commit without a message: binding-dependent rules wait for commit-msg when
+    /// neither the branch nor the environment names a packet.
+    pub defer_unbound: bool,
+}
+
+/// Runs the gate over change sets, reusing compiled rules and parsed packets.
+pub struct Gate<'r> {
+    pub repo: &'r Repo,
+    pub policy: &'r Policy,
+    rules: DiffRules,
+    content: crate::content::ContentChecker,
+    /// Parsed packets by blob id: each packet version is parsed once per run.
+    packet_cache: HashMap<String, Packet>,
+}
+
+impl<'r> Gate<'r> {
+    pub fn new(repo: &'r Repo, policy: &'r Policy) -> Result<Gate<'r>, Error> {
+        Ok(Gate {
+            repo,
+            policy,
+            rules: DiffRules::new(policy)?,
+            content: crate::content::ContentChecker::new(policy)?,
+            packet_cache: HashMap::new(),
+        })
+    }
+
+    /// The staged index against HEAD.
+    pub fn staged(&mut self, ctx: &Context) -> Result<Report, Error> {
+        let mut cs = self.repo.staged(self.policy.git.renames)?;
+        if self.repo.state() == crate::git::RepoState::Merge {
+            // A merge in progress: the other side's commits were checked on their own
+            // branch. Only what the merge itself introduces (paths differing from every
+            // parent) is checked here.
+            let heads = self.repo.merge_heads();
+            for head in heads {
+                let against = self.repo.staged_against(&head, self.policy.git.renames)?;
+                let keep: std::collections::HashSet<&str> =
+                    against.changes.iter().map(|c| c.path()).collect();
+                cs.changes.retain(|c| keep.contains(c.path()));
+            }
+        }
+        if cs.author_email.is_none() {
+            cs.author_email = self.repo.config_string("user.email");
+        }
+        cs.message = ctx.message.clone();
+        let index = self.repo.index_source()?;
+        let mut out = Emitter::new(self.policy);
+        self.check_changeset(&cs, &index, ctx, &mut out)?;
+        Ok(out.finish())
+    }
+
+    /// Commits (full shas), each against its parent, in the order given.
+    pub fn commits(&mut self, shas: &[String], ctx: &Context) -> Result<Report, Error> {
+        let mut report = Report::new();
+        let all_parents = self.policy.git.merge_parents == "all";
+        for sha in shas {
+            let cs = self.repo.commit(sha, all_parents, self.policy.git.renames)?;
+            let tree = self.repo.tree_source(sha)?;
+            let mut out = Emitter::new(self.policy);
+            out.commit = cs.commit.clone();
+            let ctx = Context {
+                message: None,
+                defer_unbound: false,
+                ..ctx.clone()
+            };
+            self.check_changeset(&cs, &tree, &ctx, &mut out)?;
+            report.extend(out.finish());
+        }
+        Ok(report)
+    }
+
+    /// The bound packet as it stands in `files` (parsed once per blob).
+    fn find_packet(&mut self, files: &dyn FileSource, id: &str) -> Result<Option<Packet>, Error> {
+        let dir = self.policy.layout.packets_dir.trim_end_matches('/');
+        let direct = format!("{dir}/{id}.md");
+        if let Some(p) = self.packet_at(files, &direct)? {
+            if p.id == id {
+                return Ok(Some(p));
+            }
+        }
+        // The TASK_ID may differ from the file name: look at every packet.
+        let ws = Workspace::new(self.policy, files);
+        for path in ws.packet_paths()? {
+            if path == direct {
+                continue;
+            }
+            if let Some(p) = self.packet_at(files, &path)? {
+                if p.id == id {
+                    return Ok(Some(p));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn packet_at(&mut self, files: &dyn FileSource, path: &str) -> Result<Option<Packet>, Error> {
+        let key = files.blob_id(path).unwrap_or_else(|| format!("path:{path}"));
+        if let Some(p) = self.packet_cache.get(&key) {
+            if p.path == path {
+                return Ok(Some(p.clone()));
+            }
+        }
+        let Some(raw) = files.read(path)? else {
+            return Ok(None);
+        };
+        let tf = crate::workspace::TextFile::decode(path, raw);
+        let p = parse_packet(path, &tf.text, &self.policy.packet.fields);
+        self.packet_cache.insert(key, p.clone());
+        Ok(Some(p))
+    }
+
+    fn read_blob_text(&self, id: Option<&str>, path: &str) -> Result<Option<String>, Error> {
+        match id {
+            None => Ok(None),
+            Some(id) => {
+                let raw = self.repo.blob(id, path)?;
+                Ok(Some(crate::workspace::TextFile::decode(path, raw).text.to_string()))
+            }
+        }
+    }
+
+    fn check_changeset(
+        &mut self,
+        cs: &ChangeSet,
+        files: &dyn FileSource,
+        ctx: &Context,
+        out: &mut Emitter,
+    ) -> Result<(), Error> {
+        let message = cs.message.as_deref().or(ctx.message.as_deref());
+        let binding: Option<Binding> =
+            self.rules
+                .bind(message, ctx.branch.as_deref(), ctx.env_wp.as_deref());
+        let role = self.rules.role(message, cs.author_email.as_deref());
+        let packet = match &binding {
+            Some(b) => self.find_packet(files, &b.id)?,
+            None => None,
+        };
+        let wp = binding.as_ref().map(|b| b.id.as_str());
+
+        // Binding, scope, packet state, role.
+        if binding.is_some() || !ctx.defer_unbound {
+            self.rules
+                .check(cs, binding.as_ref(), packet.as_ref(), role.as_deref(), out);
+        } else if let Some(role) = role.as_deref() {
+            // Without a binding yet, the role rule still applies.
+            self.rules.check(cs, None, None, Some(role), &mut Emitter::new(self.policy));
+            let _ = role;
+        }
+
+        // Lock immutability of every changed packet, and digests of their new versions.
+        let repo = self.repo;
+        let policy = self.policy;
+        let mut old = |c: &FileChange| -> Result<Option<String>, Error> {
+            match (c.old_id.as_deref(), c.old_path.as_deref()) {
+                (Some(id), Some(p)) => Ok(Some(
+                    crate::workspace::TextFile::decode(p, repo.blob(id, p)?)
+                        .text
+                        .to_string(),
+                )),
+                _ => Ok(None),
+            }
+        };
+        let mut new = |c: &FileChange| -> Result<Option<String>, Error> {
+            match (c.new_id.as_deref(), c.new_path.as_deref()) {
+                (Some(id), Some(p)) => Ok(Some(
+                    crate::workspace::TextFile::decode(p, repo.blob(id, p)?)
+                        .text
+                        .to_string(),
+                )),
+                _ => Ok(None),
+            }
+        };
+        self.rules.check_locks(cs, policy, &mut old, &mut new, out)?;
+        for c in &cs.changes {
+            let Some(path) = c.new_path.as_deref() else {
+                continue;
+            };
+            if !self.rules.is_packet_path(path) || c.status == ChangeStatus::Deleted {
+                continue;
+            }
+            if let Some(text) = self.read_blob_text(c.new_id.as_deref(), path)? {
+                let p = parse_packet(path, &text, &policy.packet.fields);
+                crate::lock::check_digest(&text, &p, policy, out);
+            }
+        }
+
+        // Content rules over added lines.
+        for c in &cs.changes {
+            if c.status == ChangeStatus::Deleted || c.is_gitlink() || c.is_symlink() {
+                continue;
+            }
+            let path = c.path();
+            if !self.content.applies_to(path) {
+                continue;
+            }
+            match self
+                .repo
+                .added_lines(c, self.policy.limits.max_content_bytes)?
+            {
+                AddedLines::Lines(lines) => self.content.check_lines(path, &lines, wp, out),
+                AddedLines::TooLarge { size } => self.content.skipped(path, size, out),
+                AddedLines::Binary => {}
+            }
+        }
+
+        // Governance rules that look at the diff.
+        let ws = Workspace::new(self.policy, files);
+        let changed: Vec<(&str, crate::spec::ChangeKind)> = cs
+            .changes
+            .iter()
+            .flat_map(|c| {
+                let kind = match c.status {
+                    ChangeStatus::Added | ChangeStatus::Copied => crate::spec::ChangeKind::Added,
+                    ChangeStatus::Deleted => crate::spec::ChangeKind::Deleted,
+                    ChangeStatus::Renamed => crate::spec::ChangeKind::Renamed,
+                    _ => crate::spec::ChangeKind::Modified,
+                };
+                c.paths().map(move |p| (p, kind))
+            })
+            .collect();
+        crate::spec::check_frozen(&changed, wp, &ws, out)?;
+        if let (Some(b), Some(_)) = (&binding, &packet) {
+            if !self.rules.governed(cs).is_empty() {
+                crate::deps::check_blocked(&b.id, &ws, out)?;
+            }
+        }
+        for c in &cs.changes {
+            let Some(path) = c.new_path.as_deref() else {
+                continue;
+            };
+            let name = path.rsplit('/').next().unwrap_or(path);
+            if name != "Cargo.toml" && name != "package.json" {
+                continue;
+            }
+            let Some(new_text) = self.read_blob_text(c.new_id.as_deref(), path)? else {
+                continue;
+            };
+            let old_text = self.read_blob_text(c.old_id.as_deref(), c.old_path.as_deref().unwrap_or(path))?;
+            crate::oss::check_added(path, old_text.as_deref(), &new_text, &ws, out)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every repository-level rule over a workspace (`wpgate check --repo`).
+pub fn repo_rules(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
+    for p in ws.packets()? {
+        if let Some(tf) = ws.text(&p.path)? {
+            crate::rules::packet::check_packet(p, &tf, ws.policy, out);
+            crate::lock::check_digest(&tf.text, p, ws.policy, out);
+        }
+    }
+    crate::spec::check(ws, out)?;
+    crate::board::check(ws, out)?;
+    crate::deps::check(ws, out)?;
+    crate::deps::check_overlap(ws, out)?;
+    crate::oss::check(ws, out)?;
+    crate::signature::check(ws, out)?;
+    crate::waiver::check(ws, out)?;
+    Ok(())
+}
