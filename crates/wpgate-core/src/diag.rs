@@ -8,7 +8,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 /// Severity of a finding. `Note` never fails a run (waived findings, skipped files).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Note,
@@ -179,9 +181,8 @@ impl Report {
     /// Stable order: path, line, rule, message.
     pub fn sort(&mut self) {
         self.diagnostics.sort_by(|a, b| {
-            (&a.commit, &a.path, a.line, &a.rule, &a.message).cmp(&(
-                &b.commit, &b.path, b.line, &b.rule, &b.message,
-            ))
+            (&a.commit, &a.path, a.line, &a.rule, &a.message)
+                .cmp(&(&b.commit, &b.path, b.line, &b.rule, &b.message))
         });
         self.diagnostics.dedup();
     }
@@ -219,7 +220,11 @@ impl Report {
 /// 1-based line number of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// 1-based (line, column) of a byte offset; the column counts characters.

@@ -180,7 +180,10 @@ mod tests {
                 "bundles/*",
                 "Everything related to storage",
             ],
-            &["src/x/secret.rs", "Migrations rewrite (→ WP-1-Migration-Framework)"],
+            &[
+                "src/x/secret.rs",
+                "Migrations rewrite (→ WP-1-Migration-Framework)",
+            ],
         );
         assert!(s.contains("src/x/a/b.rs"));
         assert!(s.contains("migrations/0001.sql"));

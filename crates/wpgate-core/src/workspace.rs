@@ -159,7 +159,10 @@ impl<'a> Workspace<'a> {
                 return Ok(hit.clone());
             }
         }
-        let tf = self.files.read(path)?.map(|raw| TextFile::decode(path, raw));
+        let tf = self
+            .files
+            .read(path)?
+            .map(|raw| TextFile::decode(path, raw));
         if let Ok(mut cache) = self.texts.lock() {
             cache.insert(path.to_string(), tf.clone());
         }

@@ -65,10 +65,7 @@ pub enum Command {
     /// Check a change: the staged index, one commit, a range, or the whole repository.
     Check(CheckArgs),
     /// Git pre-push hook entrypoint: reads `<local ref> <local sha> <remote ref> <remote sha>` lines on stdin.
-    PrePush {
-        remote: String,
-        url: Option<String>,
-    },
+    PrePush { remote: String, url: Option<String> },
     /// Git commit-msg hook entrypoint: checks the staged change with the message's binding.
     CommitMsg { file: PathBuf },
     /// CI gate: checks the commits of the pull request or push (or --base..--head).
@@ -76,12 +73,20 @@ pub enum Command {
     /// Install hook shims into the repository's hooks directory (keeps existing hooks).
     Install {
         /// Hooks to install.
-        #[arg(long, value_delimiter = ',', default_value = "pre-commit,commit-msg,pre-push")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "pre-commit,commit-msg,pre-push"
+        )]
         hooks: Vec<String>,
     },
     /// Remove wpgate's hook shims, restoring hooks that were there before.
     Uninstall {
-        #[arg(long, value_delimiter = ',', default_value = "pre-commit,commit-msg,pre-push")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "pre-commit,commit-msg,pre-push"
+        )]
         hooks: Vec<String>,
     },
     /// Spec tooling: check anchors and freeze, print requirements of a section.

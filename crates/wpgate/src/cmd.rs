@@ -48,7 +48,10 @@ impl Ctx {
 
     /// Prints a report in the chosen format and returns the exit code.
     pub fn emit_report(&self, report: &Report) -> Result<u8, Error> {
-        print!("{}", crate::cmd::render_report(report, self.format, self.color)?);
+        print!(
+            "{}",
+            crate::cmd::render_report(report, self.format, self.color)?
+        );
         Ok(report.exit_code() as u8)
     }
 }
@@ -436,13 +439,21 @@ pub fn packet_lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Resu
     );
     // A placeholder footer is replaced; otherwise the footer goes before any appended report.
     let reparsed = wpgate_core::parse_packet(&packet.path, &new_text, &ctx.policy.packet.fields);
-    let insert_at = match reparsed.lock.as_ref().and_then(|l| l.footer_end.map(|e| (l, e))) {
+    let insert_at = match reparsed
+        .lock
+        .as_ref()
+        .and_then(|l| l.footer_end.map(|e| (l, e)))
+    {
         Some((l, _)) => {
             let s = l.signature.span;
             new_text.replace_range(s.start..s.end, signature);
             None
         }
-        None => Some(wpgate_core::lock::locked_end(&new_text, &reparsed, &ctx.policy)),
+        None => Some(wpgate_core::lock::locked_end(
+            &new_text,
+            &reparsed,
+            &ctx.policy,
+        )),
     };
     if let Some(at) = insert_at {
         let mut at = at.min(new_text.len());
@@ -488,4 +499,3 @@ pub fn packet_lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Resu
     }
     Ok(0)
 }
-

@@ -201,18 +201,21 @@ fn pre_push(ctx: &Ctx, remote: &str, input: &str) -> Result<u8, Error> {
     let mut report = Report::new();
     let mut seen = std::collections::HashSet::new();
     for u in &updates {
-        let shas = repo.pre_push(remote, &format!(
-            "{} {} {} {}\n",
-            u.local_ref, u.local_sha, u.remote_ref, u.remote_sha
-        ))?;
-        let shas: Vec<String> = shas.into_iter().filter(|s| seen.insert(s.clone())).collect();
+        let shas = repo.pre_push(
+            remote,
+            &format!(
+                "{} {} {} {}\n",
+                u.local_ref, u.local_sha, u.remote_ref, u.remote_sha
+            ),
+        )?;
+        let shas: Vec<String> = shas
+            .into_iter()
+            .filter(|s| seen.insert(s.clone()))
+            .collect();
         if shas.is_empty() {
             continue;
         }
-        let branch = u
-            .local_ref
-            .strip_prefix("refs/heads/")
-            .map(str::to_string);
+        let branch = u.local_ref.strip_prefix("refs/heads/").map(str::to_string);
         let r = gate.commits(
             &shas,
             &Context {
@@ -234,7 +237,10 @@ fn stalled(ws: &Workspace, repo: &Repo, out: &mut Emitter) -> Result<(), Error> 
     let now = wpgate_core::waiver::now_unix();
     let touch = |p: &wpgate_core::Packet| -> Option<i64> {
         let scope = wpgate_core::glob::Scope::new(
-            &p.in_scope_paths.iter().map(|f| f.value.as_str()).collect::<Vec<_>>(),
+            &p.in_scope_paths
+                .iter()
+                .map(|f| f.value.as_str())
+                .collect::<Vec<_>>(),
             &[] as &[&str],
         );
         history
@@ -292,7 +298,9 @@ fn spec_requirements(ctx: &Ctx, section: &str) -> Result<u8, Error> {
     let number = section.trim().trim_start_matches('§');
     let reqs = spec.requirements(number);
     match reqs {
-        None => Err(Error::Usage(format!("the current spec has no section {number}"))),
+        None => Err(Error::Usage(format!(
+            "the current spec has no section {number}"
+        ))),
         Some(rows) => {
             if ctx.format == Format::Json {
                 let rows: Vec<_> = rows
@@ -308,7 +316,11 @@ fn spec_requirements(ctx: &Ctx, section: &str) -> Result<u8, Error> {
                 for (line, s) in &rows {
                     println!("{}:{line}: {s}", spec.path);
                 }
-                println!("{} MUST/SHOULD sentence{} in §{number}", rows.len(), if rows.len() == 1 { "" } else { "s" });
+                println!(
+                    "{} MUST/SHOULD sentence{} in §{number}",
+                    rows.len(),
+                    if rows.len() == 1 { "" } else { "s" }
+                );
             }
             Ok(0)
         }
@@ -342,7 +354,11 @@ fn trace(ctx: &Ctx, wp: &str) -> Result<u8, Error> {
                 r.done_means.as_deref().unwrap_or("unmapped")
             );
         }
-        println!("{} requirement{}, {unmapped} unmapped", rows.len(), if rows.len() == 1 { "" } else { "s" });
+        println!(
+            "{} requirement{}, {unmapped} unmapped",
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" }
+        );
     }
     Ok(if unmapped > 0 { 1 } else { 0 })
 }

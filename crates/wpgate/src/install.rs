@@ -84,7 +84,9 @@ fn hooks_dir(ctx: &Ctx) -> Result<PathBuf, Error> {
 #[cfg(unix)]
 fn make_executable(path: &Path) -> Result<(), Error> {
     use std::os::unix::fs::PermissionsExt;
-    let mut perm = std::fs::metadata(path).map_err(|e| io(path, e))?.permissions();
+    let mut perm = std::fs::metadata(path)
+        .map_err(|e| io(path, e))?
+        .permissions();
     perm.set_mode(perm.mode() | 0o755);
     std::fs::set_permissions(path, perm).map_err(|e| io(path, e))
 }

@@ -38,7 +38,8 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "scope.out-of-scope",
         default: Severity::Error,
-        summary: "a changed path is outside the bound packet's IN_SCOPE_PATHS or inside its OUT_OF_SCOPE",
+        summary:
+            "a changed path is outside the bound packet's IN_SCOPE_PATHS or inside its OUT_OF_SCOPE",
         help: "A coder may change only the files the packet lists (protocol Part 5.3). Either \
                move the change to the packet that owns the path, or have the Orchestrator \
                create a new packet whose scope includes it. Renames are checked on both the \
@@ -146,7 +147,10 @@ impl DiffRules {
             .map(|(name, rp)| {
                 (
                     normalise_status(name),
-                    (PathSet::from_globs(&rp.allow), PathSet::from_globs(&rp.deny)),
+                    (
+                        PathSet::from_globs(&rp.allow),
+                        PathSet::from_globs(&rp.deny),
+                    ),
                 )
             })
             .collect();
@@ -155,8 +159,16 @@ impl DiffRules {
             .compile_matcher();
         Ok(DiffRules {
             order,
-            subject: re(policy, "binding.subject_pattern", &policy.binding.subject_pattern)?,
-            branch: re(policy, "binding.branch_pattern", &policy.binding.branch_pattern)?,
+            subject: re(
+                policy,
+                "binding.subject_pattern",
+                &policy.binding.subject_pattern,
+            )?,
+            branch: re(
+                policy,
+                "binding.branch_pattern",
+                &policy.binding.branch_pattern,
+            )?,
             trailer: policy.binding.trailer.to_ascii_lowercase(),
             exempt: PathSet::from_globs(&policy.scope.exempt),
             always_allowed: policy.scope.always_allowed.clone(),
@@ -378,12 +390,9 @@ impl DiffRules {
                     ChangeStatus::Deleted => "deleted",
                     _ => "changed",
                 };
-                let mut d = diag(
-                    "scope.out-of-scope",
-                    format!("{path}: {what}, but {why}"),
-                )
-                .with_path(path)
-                .with_wp(&packet.id);
+                let mut d = diag("scope.out-of-scope", format!("{path}: {what}, but {why}"))
+                    .with_path(path)
+                    .with_wp(&packet.id);
                 if let Some(f) = packet.field_label("in_scope_paths") {
                     d = d.with_help(format!(
                         "{} lists its scope at {}:{}; move this change to the packet that owns {path}, or ask for a new packet",
@@ -446,7 +455,10 @@ impl DiffRules {
                 (ChangeStatus::Deleted, _) => out.emit(
                     diag(
                         "lock.locked-packet-edited",
-                        format!("{old_path}: locked packet {} (signature {sig}) was deleted", old_packet.id),
+                        format!(
+                            "{old_path}: locked packet {} (signature {sig}) was deleted",
+                            old_packet.id
+                        ),
                     )
                     .with_path(old_path)
                     .with_wp(&old_packet.id),
