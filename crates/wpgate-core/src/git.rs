@@ -407,15 +407,15 @@ impl Repo {
         }
     }
 
+    /// A fresh, in-memory copy of the index file (never the repository's cached index,
+    /// which would go stale while git changes the file; never written back).
     fn read_index(&self) -> Result<git2::Index, Error> {
-        match &self.index_file {
-            Some(p) => git2::Index::open(p)
-                .map_err(|e| gerr(format!("cannot read index file {}", p.display()), e)),
-            None => self
-                .repo
-                .index()
-                .map_err(|e| gerr("cannot read the index", e)),
-        }
+        let path = self
+            .index_file
+            .clone()
+            .unwrap_or_else(|| self.git_dir.join("index"));
+        git2::Index::open(&path)
+            .map_err(|e| gerr(format!("cannot read index file {}", path.display()), e))
     }
 
     /// Staged changes: the index against HEAD (everything Added when HEAD is unborn).
