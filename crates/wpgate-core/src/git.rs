@@ -692,7 +692,6 @@ impl Repo {
             .peel_to_tree()
             .map_err(|e| gerr(format!("`{rev}` has no tree"), e))?;
         let mut entries = BTreeMap::new();
-        let mut walk_err = None;
         tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
             let mode = entry.filemode() as u32;
             if mode == MODE_TREE || entry.kind() == Some(ObjectType::Tree) {
@@ -703,10 +702,7 @@ impl Repo {
             entries.insert(path, (entry.id(), mode));
             git2::TreeWalkResult::Ok
         })
-        .map_err(|e| {
-            walk_err = Some(e.message().to_string());
-            gerr(format!("cannot list the tree of `{rev}`"), e)
-        })?;
+        .map_err(|e| gerr(format!("cannot list the tree of `{rev}`"), e))?;
         let short = obj
             .peel_to_commit()
             .map(|c| c.id().to_string()[..7].to_string())

@@ -500,3 +500,21 @@ fn conflicted_merge_reports_state_and_merge_heads() {
     r.git(&["checkout", "-q", "--detach"]);
     assert_eq!(repo.head_branch(), None);
 }
+
+#[test]
+fn snapshot_helper_detects_index_ref_and_worktree_writes() {
+    let r = TestRepo::new();
+    r.commit_files("init", &[("a", "1\n")]);
+    let before = r.snapshot();
+    r.write("a", "2\n");
+    assert_ne!(before, r.snapshot(), "work tree change");
+    let before = r.snapshot();
+    r.git(&["add", "a"]);
+    assert_ne!(before, r.snapshot(), "index change");
+    let before = r.snapshot();
+    r.git(&["stash", "-q"]);
+    assert_ne!(before, r.snapshot(), "stash");
+    let before = r.snapshot();
+    r.git(&["update-ref", "refs/heads/x", "HEAD"]);
+    assert_ne!(before, r.snapshot(), "ref");
+}
