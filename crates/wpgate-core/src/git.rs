@@ -634,15 +634,20 @@ impl Repo {
             }
             let oid = Oid::from_str(&u.local_sha)
                 .map_err(|e| gerr(format!("pre-push: bad sha {}", u.local_sha), e))?;
-            let commit = self.repo.find_commit(oid).map_err(|e| {
+            let obj = self.repo.find_object(oid, None).map_err(|e| {
                 gerr(
                     format!(
-                        "pre-push: {} ({}) is not a local commit",
+                        "pre-push: {} ({}) is not in the local repository",
                         u.local_sha, u.local_ref
                     ),
                     e,
                 )
             })?;
+            // An annotated tag is checked through the commit it points at; a tag of a
+            // tree or blob carries no commits.
+            let Ok(commit) = obj.peel_to_commit() else {
+                continue;
+            };
             walk.push(commit.id())
                 .map_err(|e| gerr(format!("cannot walk from {}", u.local_sha), e))?;
             pushed += 1;
@@ -656,7 +661,11 @@ impl Repo {
             }
             if let Ok(oid) = Oid::from_str(&u.remote_sha) {
                 // A force-push over an object we never fetched: nothing to hide.
-                if let Ok(c) = self.repo.find_commit(oid) {
+                if let Ok(c) = self
+                    .repo
+                    .find_object(oid, None)
+                    .and_then(|o| o.peel_to_commit())
+                {
                     walk.hide(c.id())
                         .map_err(|e| gerr(format!("cannot hide {}", u.remote_sha), e))?;
                 }

@@ -57,16 +57,20 @@ fn pre_push_checks_every_line_of_a_real_push() {
     r.git(&["checkout", "-q", "-b", "feat", &c2]);
     let f1 = r.commit_files("f1", &[("f", "1\n")]);
     let f2 = r.commit_files("f2", &[("f", "2\n")]);
+    r.git(&["tag", "-a", "-m", "release", "v1", &f1]);
+    let tag_obj = r.git(&["rev-parse", "v1"]);
+    assert_ne!(tag_obj, f1);
     r.git(&["checkout", "-q", "main"]);
 
-    // One push: update main, create feat, delete old.
+    // One push: update main, create feat, delete old, create an annotated tag.
     let capture = r.dir.path().join("stdin1");
     capture_hook(&r.path, &capture);
-    let (ok, _, _) = git_try(&r.path, &["push", "origin", "main", "feat", ":old"]);
+    let (ok, _, _) = git_try(&r.path, &["push", "origin", "main", "feat", ":old", "v1"]);
     assert!(!ok, "the capturing hook rejects the push");
     let stdin = std::fs::read_to_string(&capture).unwrap();
     let got_lines: Vec<&str> = stdin.lines().collect();
-    assert_eq!(got_lines.len(), 3, "{stdin}");
+    assert_eq!(got_lines.len(), 4, "{stdin}");
+    assert!(stdin.contains(&format!("refs/tags/v1 {tag_obj} refs/tags/v1")));
     assert!(stdin.contains(&format!("refs/heads/main {c3} refs/heads/main {c2}")));
     assert!(stdin.contains(&format!(
         "refs/heads/feat {f2} refs/heads/feat {}",
@@ -101,6 +105,15 @@ fn pre_push_checks_every_line_of_a_real_push() {
         .filter(|l| l.starts_with("(delete)"))
         .collect();
     assert!(repo.pre_push("origin", &delete_only).unwrap().is_empty());
+    // Only the annotated tag: checked through the commit it points at.
+    let tag_only: String = stdin
+        .lines()
+        .filter(|l| l.starts_with("refs/tags/"))
+        .collect();
+    assert_eq!(
+        repo.pre_push("origin", &tag_only).unwrap(),
+        vec![f1.clone()]
+    );
 
     // Let the push through, then force-push a rewritten main.
     remove_hook(&r.path);
