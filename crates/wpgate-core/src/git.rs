@@ -375,6 +375,19 @@ impl Repo {
             .collect()
     }
 
+    /// Paths with unmerged (conflict) entries in the index, sorted.
+    pub fn conflicted_paths(&self) -> Result<Vec<String>, Error> {
+        let index = self.read_index()?;
+        let mut out: Vec<String> = index
+            .iter()
+            .filter(|e| (e.flags >> 12) & 0x3 != 0)
+            .map(|e| path_string(&e.path).0)
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     /// The directory git runs hooks from: `core.hooksPath` when configured (relative paths
     /// are relative to the work tree, like git), else `<common_dir>/hooks`.
     pub fn hooks_dir(&self) -> PathBuf {
@@ -911,6 +924,9 @@ fn collect_changes(diff: &git2::Diff<'_>) -> Vec<FileChange> {
             Delta::Renamed => ChangeStatus::Renamed,
             Delta::Copied => ChangeStatus::Copied,
             Delta::Typechange => ChangeStatus::TypeChanged,
+            // An unmerged index path (merge in progress) is reported as modified; see
+            // `Repo::conflicted_paths` for the list of such paths.
+            Delta::Conflicted => ChangeStatus::Modified,
             // Unmodified / ignored / untracked / unreadable / conflicted do not occur in
             // tree-to-tree and tree-to-index diffs without the options asking for them.
             _ => continue,

@@ -143,6 +143,27 @@ fn staged_covers_every_kind_of_change_and_writes_nothing() {
     assert_eq!(find(&cs.changes, "c.txt").status, ChangeStatus::Deleted);
     assert_eq!(find(&cs.changes, "d.txt").status, ChangeStatus::Added);
     assert!(cs.changes.iter().all(|c| c.status != ChangeStatus::Renamed));
+
+    // The same changes as a commit, and the committed tree as a file source.
+    r.git(&["commit", "-q", "-m", "all kinds"]);
+    let cs = unchanged(&root, "commit(HEAD)", || {
+        repo.commit("HEAD", false, true).unwrap()
+    });
+    assert_eq!(find(&cs.changes, "d.txt").status, ChangeStatus::Renamed);
+    assert_eq!(find(&cs.changes, "l").status, ChangeStatus::TypeChanged);
+    assert!(find(&cs.changes, "sub").is_gitlink());
+    assert!(find(&cs.changes, "mode.sh").is_mode_only());
+    assert_eq!(cs.changes.iter().filter(|c| c.non_utf8_path).count(), 1);
+    let ts = repo.tree_source("HEAD").unwrap();
+    assert_eq!(
+        ts.read("bad\u{fffd} name.txt").unwrap().as_deref(),
+        Some(b"x\n".as_slice())
+    );
+    assert_eq!(
+        ts.read("dir with space/ü.txt").unwrap().as_deref(),
+        Some(b"unicode\n".as_slice())
+    );
+    assert_eq!(ts.read("sub").unwrap(), None);
 }
 
 #[test]
@@ -480,12 +501,16 @@ fn conflicted_merge_reports_state_and_merge_heads() {
     assert_eq!(state, RepoState::Merge);
     assert_eq!(heads, vec![other.clone()]);
     unchanged(&r.path, "staged during conflict", || {
-        repo.staged(true).unwrap();
+        let cs = repo.staged(true).unwrap();
+        let f = find(&cs.changes, "f");
+        assert_eq!(f.status, ChangeStatus::Modified, "{f:?}");
+        assert_eq!(repo.conflicted_paths().unwrap(), vec!["f"]);
         let is = repo.index_source().unwrap();
         assert_eq!(is.read("f").unwrap().as_deref(), Some(b"ours\n".as_slice()));
     });
     r.git(&["merge", "--abort"]);
     assert_eq!(repo.state(), RepoState::Clean);
+    assert!(repo.conflicted_paths().unwrap().is_empty());
     assert!(repo.merge_heads().is_empty());
 
     // cherry-pick and rebase conflicts
