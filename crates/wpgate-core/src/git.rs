@@ -597,6 +597,19 @@ impl Repo {
                 });
             }
         };
+        // In a shallow clone a base whose merge base with HEAD lies beyond the shallow
+        // boundary would make the walk run down to the boundary and list commits that are
+        // not part of the change: refuse instead.
+        if self.is_shallow() && self.repo.merge_base(base_c.id(), head_c.id()).is_err() {
+            return Err(Error::git_help(
+                format!(
+                    "range `{spec}`: the merge base of `{base}` and `{head}` is missing because this clone is shallow"
+                ),
+                format!(
+                    "fetch the missing history: `git fetch --unshallow`, or `git fetch --deepen=<N> origin {base}` (in CI: checkout with `fetch-depth: 0`)"
+                ),
+            ));
+        }
         let mut walk = self
             .repo
             .revwalk()

@@ -213,6 +213,31 @@ fn shallow_clone_missing_base_names_the_fix() {
         }
         other => panic!("{other:?}"),
     }
+    // A base that exists (fetched shallowly) but whose merge base with HEAD is beyond
+    // the boundary: refused rather than listing everything down to the boundary.
+    src.git(&["branch", "side", &c1]);
+    git(
+        &shallow,
+        &[
+            "fetch",
+            "-q",
+            "--depth",
+            "1",
+            "origin",
+            "side:refs/remotes/origin/side",
+        ],
+    );
+    let err = repo.range("origin/side..HEAD").unwrap_err();
+    match &err {
+        Error::Git { message, help } => {
+            assert!(
+                message.contains("merge base") && message.contains("shallow"),
+                "{message}"
+            );
+            assert!(help.as_deref().unwrap_or("").contains("--unshallow"));
+        }
+        other => panic!("{other:?}"),
+    }
     // The shallow boundary commit reads as a root commit (its parent is grafted away).
     let cs = repo.commit("HEAD", false, true).unwrap();
     assert_eq!(cs.commit.as_deref(), Some(c3.as_str()));
