@@ -460,6 +460,42 @@ impl Repo {
         })
     }
 
+    /// The staged index against another commit (a merge head), for the merge-in-progress
+    /// rule of the pre-commit check.
+    pub fn staged_against(&self, rev: &str, renames: bool) -> Result<ChangeSet, Error> {
+        let commit = self.resolve_commit(rev)?;
+        let tree = commit
+            .tree()
+            .map_err(|e| gerr(format!("cannot read the tree of {rev}"), e))?;
+        let index = self.read_index()?;
+        let mut opts = diff_options();
+        let mut diff = self
+            .repo
+            .diff_tree_to_index(Some(&tree), Some(&index), Some(&mut opts))
+            .map_err(|e| gerr(format!("cannot diff the index against {rev}"), e))?;
+        if renames {
+            find_renames(&mut diff)?;
+        }
+        Ok(ChangeSet {
+            commit: None,
+            parents: vec![commit.id().to_string()],
+            message: None,
+            author_email: None,
+            time: None,
+            changes: collect_changes(&diff),
+        })
+    }
+
+    /// The full sha of a revision.
+    pub fn resolve(&self, rev: &str) -> Result<String, Error> {
+        Ok(self.resolve_commit(rev)?.id().to_string())
+    }
+
+    /// A string value of the repository's configuration (`user.email`).
+    pub fn config_string(&self, key: &str) -> Option<String> {
+        self.repo.config().ok()?.get_string(key).ok()
+    }
+
     fn resolve_commit(&self, rev: &str) -> Result<git2::Commit<'_>, Error> {
         let obj = self.repo.revparse_single(rev).map_err(|e| {
             if self.is_shallow() {
@@ -1070,6 +1106,9 @@ impl FileSource for TreeSource {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
         self.files.read(path)
     }
+    fn blob_id(&self, path: &str) -> Option<String> {
+        self.files.entries.get(path).map(|e| e.0.to_string())
+    }
     fn list(&self, dir: &str) -> Result<Vec<String>, Error> {
         Ok(self.files.list(dir))
     }
@@ -1094,6 +1133,9 @@ impl IndexSource {
 impl FileSource for IndexSource {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
         self.files.read(path)
+    }
+    fn blob_id(&self, path: &str) -> Option<String> {
+        self.files.entries.get(path).map(|e| e.0.to_string())
     }
     fn list(&self, dir: &str) -> Result<Vec<String>, Error> {
         Ok(self.files.list(dir))

@@ -5,6 +5,7 @@
 //! [`git`] only. Policies ([`policy::Policy`]) are declarative TOML.
 
 pub mod board;
+pub mod check;
 pub mod content;
 pub mod deps;
 pub mod diag;

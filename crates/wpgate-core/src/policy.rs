@@ -374,10 +374,15 @@ pub struct PolicyError {
 }
 
 impl PolicyError {
-    pub fn at(file: &str, text: &str, span: std::ops::Range<usize>, message: String) -> Self {
+    pub fn at(
+        file: &str,
+        text: &str,
+        span: std::ops::Range<usize>,
+        message: String,
+    ) -> Box<Self> {
         let (line, column) = line_col(text, span.start);
         let len = span.end.saturating_sub(span.start);
-        PolicyError {
+        Box::new(PolicyError {
             file: file.to_string(),
             line,
             column,
@@ -385,7 +390,7 @@ impl PolicyError {
             message,
             src: NamedSource::new(file, text.to_string()),
             span: (span.start, len).into(),
-        }
+        })
     }
 }
 
@@ -405,7 +410,7 @@ impl Policy {
 
     /// Parses a policy text (named `file` in errors) and merges it over the default
     /// unless it says `extends = "none"`.
-    pub fn from_text(file: &str, text: &str) -> Result<Policy, PolicyError> {
+    pub fn from_text(file: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
         // Pass 1: the file on its own, for precise errors (unknown keys, types, syntax).
         let own: Policy = toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
         let merged = match own.extends.as_deref() {
@@ -470,7 +475,7 @@ impl Policy {
 
     /// Checks what serde cannot: rule ids exist, regexes compile within the size limit,
     /// globs parse.
-    fn validate(&self, file: &str, text: &str) -> Result<(), PolicyError> {
+    fn validate(&self, file: &str, text: &str) -> Result<(), Box<PolicyError>> {
         let known = crate::rules::all_rule_ids();
         for id in self.rules.keys() {
             if !known.iter().any(|k| k == id) && !self.content.rules.iter().any(|r| &r.id == id) {
@@ -569,7 +574,7 @@ impl Policy {
     }
 }
 
-fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> PolicyError {
+fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Box<PolicyError> {
     let span = e.span().unwrap_or(0..0);
     PolicyError::at(file, text, span, e.message().to_string())
 }

@@ -17,6 +17,10 @@ pub trait FileSource: Send + Sync {
     fn list(&self, dir: &str) -> Result<Vec<String>, Error>;
     /// What this source is, for messages ("work tree", "HEAD", "commit 1a2b3c4").
     fn describe(&self) -> String;
+    /// The git blob id of a file when the source knows it (caches key parsed files by it).
+    fn blob_id(&self, _path: &str) -> Option<String> {
+        None
+    }
 }
 
 /// The files of a work tree on disk (the `.git` directory and ignored build output
@@ -42,7 +46,7 @@ impl FileSource for WorkTree {
         match std::fs::read(&p) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Ok(None),
+            Err(_) if p.is_dir() => Ok(None),
             Err(e) => Err(Error::Io {
                 path: path.to_string(),
                 source: e,
