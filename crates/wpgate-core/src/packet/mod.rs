@@ -2,8 +2,9 @@
 //! teams actually use (see `parse`).
 
 mod parse;
+mod tree;
 
-pub use parse::parse_packet;
+pub use parse::{is_real_signature, parse_packet};
 
 use crate::diag::Span;
 use serde::Serialize;
@@ -123,5 +124,32 @@ impl Packet {
     }
     pub fn signature(&self) -> Option<&str> {
         self.lock.as_ref().map(|l| l.signature.value.as_str())
+    }
+}
+
+/// Does a token look like a repository path or glob: no whitespace, and a `/`, a file
+/// extension or a glob with one of those (`src/x.rs`, `src/x/`, `migrations/*.sql`,
+/// `Cargo.toml`)? Prose entries of IN_SCOPE_PATHS are kept as written and fail this test.
+pub fn is_path_like(token: &str) -> bool {
+    let t = token.trim();
+    if t.is_empty() || t.contains(char::is_whitespace) || t.contains("://") {
+        return false;
+    }
+    if t.contains('/') || t.contains('\\') {
+        return t
+            .chars()
+            .any(|c| c.is_alphanumeric() || c == '*' || c == '.');
+    }
+    // A file name with an extension that contains a letter: `justfile.md`, `App.tsx`.
+    match t.rsplit_once('.') {
+        Some((stem, ext)) => {
+            !stem.is_empty()
+                && !ext.is_empty()
+                && ext.len() <= 10
+                && ext.chars().all(|c| c.is_ascii_alphanumeric() || c == '*')
+                && ext.chars().any(|c| c.is_ascii_alphabetic() || c == '*')
+                && stem.chars().any(|c| c.is_alphanumeric() || c == '*')
+        }
+        None => false,
     }
 }
