@@ -117,26 +117,43 @@ impl Default for FieldAliases {
     fn default() -> Self {
         FieldAliases {
             task_id: v(&["TASK_ID", "WP_ID"]),
-            status: v(&["STATUS"]),
-            risk_tier: v(&["RISK_TIER", "Risk Tier"]),
+            status: v(&["STATUS", "WP_STATUS"]),
+            risk_tier: v(&["RISK_TIER", "Risk Tier", "Risk Level"]),
             what: v(&["What"]),
             why: v(&["Why"]),
             scope: v(&["Scope"]),
-            in_scope_paths: v(&["IN_SCOPE_PATHS", "In-scope paths", "In Scope", "IN_SCOPE"]),
-            out_of_scope: v(&["OUT_OF_SCOPE", "Out of Scope"]),
-            spec_anchor: v(&["SPEC_ANCHOR", "SPEC_ANCHORS"]),
-            done_means: v(&["DONE_MEANS"]),
-            test_plan: v(&["TEST_PLAN"]),
-            rollback_hint: v(&["ROLLBACK_HINT"]),
+            in_scope_paths: v(&[
+                "IN_SCOPE_PATHS",
+                "In-scope paths",
+                "In Scope",
+                "IN_SCOPE",
+                "In-scope",
+            ]),
+            out_of_scope: v(&["OUT_OF_SCOPE", "Out of Scope", "Out-of-scope paths"]),
+            spec_anchor: v(&["SPEC_ANCHOR", "SPEC_ANCHORS", "Spec Anchor"]),
+            done_means: v(&["DONE_MEANS", "Definition of Done"]),
+            test_plan: v(&["TEST_PLAN", "Test Plan"]),
+            rollback_hint: v(&["ROLLBACK_HINT", "Rollback", "Rollback Plan"]),
             files_to_open: v(&["FILES_TO_OPEN"]),
             search_terms: v(&["SEARCH_TERMS"]),
             run_commands: v(&["RUN_COMMANDS"]),
             risk_map: v(&["RISK_MAP"]),
-            signature: v(&["USER_SIGNATURE", "User Signature Locked"]),
-            dependencies: v(&["Dependencies", "Depends on", "Blocker", "Blockers"]),
-            effort: v(&["Effort", "Effort estimate", "Estimated effort"]),
+            signature: v(&["USER_SIGNATURE", "User Signature Locked", "User Signature"]),
+            dependencies: v(&[
+                "Dependencies",
+                "Depends on",
+                "Blocker",
+                "Blockers",
+                "Blocked by",
+                "Prerequisites",
+            ]),
+            effort: v(&["Effort", "Effort estimate", "Estimated effort", "Estimate"]),
             lock_digest: v(&["LOCK_DIGEST"]),
-            report_headings: v(&["VALIDATION REPORT", "VALIDATION_REPORTS"]),
+            report_headings: v(&[
+                "VALIDATION REPORT",
+                "VALIDATION_REPORTS",
+                "REVALIDATION REPORT",
+            ]),
         }
     }
 }
@@ -416,7 +433,12 @@ impl Policy {
                     toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
                 merge_tables(&mut base, over);
                 Policy::deserialize(toml::Value::Table(base)).map_err(|e| {
-                    PolicyError::at(file, text, 0..0, format!("after merging with the default: {e}"))
+                    PolicyError::at(
+                        file,
+                        text,
+                        0..0,
+                        format!("after merging with the default: {e}"),
+                    )
                 })?
             }
             Some("none") => own,
@@ -426,7 +448,9 @@ impl Policy {
                     file,
                     text,
                     span,
-                    format!("unknown value `{other}` for `extends`: expected \"default\" or \"none\""),
+                    format!(
+                        "unknown value `{other}` for `extends`: expected \"default\" or \"none\""
+                    ),
                 ));
             }
         };
@@ -454,11 +478,7 @@ impl Policy {
                     path: p.display().to_string(),
                     source: e,
                 })?;
-                let shown = p
-                    .strip_prefix(root)
-                    .unwrap_or(&p)
-                    .display()
-                    .to_string();
+                let shown = p.strip_prefix(root).unwrap_or(&p).display().to_string();
                 let policy = Policy::from_text(&shown, &text)?;
                 Ok((policy, PolicySource::File(p)))
             }
@@ -470,8 +490,7 @@ impl Policy {
     fn validate(&self, file: &str, text: &str) -> Result<(), PolicyError> {
         let known = crate::rules::all_rule_ids();
         for id in self.rules.keys() {
-            if !known.iter().any(|k| k == id) && !self.content.rules.iter().any(|r| &r.id == id)
-            {
+            if !known.iter().any(|k| k == id) && !self.content.rules.iter().any(|r| &r.id == id) {
                 let span = find_span(text, id).unwrap_or(0..0);
                 return Err(PolicyError::at(
                     file,
@@ -485,7 +504,10 @@ impl Policy {
         let mut regexes: Vec<(&str, &str)> = vec![
             ("subject_pattern", self.binding.subject_pattern.as_str()),
             ("branch_pattern", self.binding.branch_pattern.as_str()),
-            ("placeholder_pattern", self.lock.placeholder_pattern.as_str()),
+            (
+                "placeholder_pattern",
+                self.lock.placeholder_pattern.as_str(),
+            ),
             ("id_pattern", self.packet.id_pattern.as_str()),
         ];
         for (key, re) in self.extra_regexes() {
@@ -543,15 +565,14 @@ impl Policy {
         if let Some(s) = self.rules.get(rule).and_then(|s| s.severity) {
             return s.severity();
         }
-        crate::rules::default_severity(rule)
-            .or_else(|| {
-                self.content
-                    .rules
-                    .iter()
-                    .find(|r| r.id == rule)
-                    .map(|r| r.severity)
-                    .and_then(Level::severity)
-            })
+        crate::rules::default_severity(rule).or_else(|| {
+            self.content
+                .rules
+                .iter()
+                .find(|r| r.id == rule)
+                .map(|r| r.severity)
+                .and_then(Level::severity)
+        })
     }
 
     /// The organisation code configured for a rule.

@@ -566,12 +566,8 @@ impl<'t> Parser<'t> {
                     self.meta_lock = Some(lock);
                 }
             }
-            "lock_digest" => {
-                if self.pk.lock_digest.is_none() {
-                    if let Some(f) = self.first_token(o.value, &[]) {
-                        self.pk.lock_digest = Some(f);
-                    }
-                }
+            "lock_digest" if self.pk.lock_digest.is_none() => {
+                self.pk.lock_digest = self.first_token(o.value, &[]);
             }
             _ => {}
         }
