@@ -931,7 +931,11 @@ impl<'t> Parser<'t> {
                 let s = &self.text[r.start..r.end];
                 for m in re.find_iter(s) {
                     let sp = Span::new(r.start + m.start(), r.start + m.end());
-                    if seen.contains(&sp) || self.in_code(sp) {
+                    // `/jobs/{id}/cancel` is a route template, not a placeholder.
+                    let before = self.text[..sp.start].chars().next_back();
+                    let after = self.text[sp.end..].chars().next();
+                    let route = before == Some('/') || after == Some('/');
+                    if seen.contains(&sp) || self.in_code(sp) || route {
                         continue;
                     }
                     seen.push(sp);
