@@ -740,7 +740,22 @@ impl<'t> Parser<'t> {
                 return;
             }
         }
-        let v = clean(self.s(sp));
+        let mut sp = sp;
+        let mut raw = self.s(sp);
+        if raw.len() >= 2
+            && raw.starts_with('`')
+            && raw.ends_with('`')
+            && raw.matches('`').count() == 2
+        {
+            sp = Span::new(sp.start + 1, sp.end - 1);
+            raw = self.s(sp);
+        }
+        let v = if raw.chars().all(|c| c == '*') {
+            // A bare `*`/`**` glob: markup stripping would erase it.
+            raw.to_string()
+        } else {
+            clean(raw)
+        };
         if !v.is_empty() {
             out.push(self.field(v, sp));
         }
