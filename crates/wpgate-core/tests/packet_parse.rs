@@ -106,10 +106,8 @@ fn complete_template_packet() {
     assert_eq!(a.title.as_deref(), Some("Job Cancellation"));
     assert_eq!(a.rule_ids, vec!["CX-JOB-010"]);
     assert_eq!(&text[a.span.start..a.span.end], a.raw);
-    assert_eq!(
-        values(&p.depends_on),
-        vec!["WP-1-Job-Queue", "WP-1-Job-Retry"]
-    );
+    assert_eq!(values(&p.depends_on), vec!["WP-1-Job-Queue"]);
+    assert_eq!(values(&p.blocks), vec!["WP-1-Job-Retry"]);
     assert_eq!(
         p.effort.as_ref().map(|f| f.value.as_str()),
         Some("4-6 hours")
@@ -238,6 +236,8 @@ fn heading_sections_groups_and_annotations() {
         values(&p.depends_on),
         vec!["WP-1-Flight-Recorder-v2", "WP-1-Capability-SSoT"]
     );
+    assert_eq!(values(&p.blocks), vec!["WP-1-Bundle-Import"]);
+    assert_eq!(values(&p.blocks), vec!["WP-1-Bundle-Import"]);
     assert!(p.has_field("dependencies"));
     // `{id}` inside backticks is code, not a placeholder (and not in a field anyway).
     assert!(p.placeholders.is_empty(), "{:?}", p.placeholders);

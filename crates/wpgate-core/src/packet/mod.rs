@@ -93,8 +93,11 @@ pub struct Packet {
     pub rollback_hint: Option<Field<String>>,
     /// Dependency statements (`Depends on: WP-…`, `Blocker: …`, Notes/Dependencies) as written.
     pub dependencies: Vec<Field<String>>,
-    /// Packet ids named by the dependency statements.
+    /// Packet ids named by the dependency statements (not those after `Blocks:`).
     pub depends_on: Vec<Field<String>>,
+    /// Packet ids this packet blocks (`- **Blocks:** WP-…`, `…; blocks WP-…`): the reverse
+    /// direction, kept apart so they are not taken for dependencies.
+    pub blocks: Vec<Field<String>>,
     pub effort: Option<Field<String>>,
     pub lock: Option<Lock>,
     /// The `wpgate packet lock` digest line (`- LOCK_DIGEST: sha256:…`), when present.

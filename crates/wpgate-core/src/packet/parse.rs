@@ -68,6 +68,7 @@ fn empty_packet(path: &str) -> Packet {
         rollback_hint: None,
         dependencies: vec![],
         depends_on: vec![],
+        blocks: vec![],
         effort: None,
         lock: None,
         lock_digest: None,
@@ -903,23 +904,49 @@ impl<'t> Parser<'t> {
     fn depends(&mut self, stmt: &Field<String>) {
         let Some(re) = wp_id_re() else { return };
         let s = self.s(stmt.span);
-        for m in re.find_iter(s) {
-            let id = m.as_str();
-            if id == self.pk.id
-                || self
-                    .pk
-                    .task_id
-                    .as_ref()
-                    .map(|t| t.value == id)
-                    .unwrap_or(false)
-            {
+        // Pieces of a statement: `Depends on WP-A (Done); blocks WP-B`.
+        for (a, b) in split_top(s, &[';', '\n']) {
+            let piece = &s[a..b];
+            let lead = piece
+                .trim_start_matches(|c: char| !c.is_alphanumeric())
+                .to_ascii_lowercase();
+            let reverse = ["blocks", "unblocks", "enables", "required by", "blocking"]
+                .iter()
+                .any(|w| lead.starts_with(w));
+            let reverse = reverse || lead.contains("prerequisite for");
+            // `None`, and `Supersedes WP-…` (a replaced packet, not a dependency).
+            let none = lead.starts_with("none") || lead.starts_with("supersede");
+            if none {
                 continue;
             }
-            if self.pk.depends_on.iter().any(|d| d.value == id) {
-                continue;
+            for m in re.find_iter(piece) {
+                let id = m.as_str();
+                let is_self = id == self.pk.id
+                    || self
+                        .pk
+                        .task_id
+                        .as_ref()
+                        .map(|t| t.value == id)
+                        .unwrap_or(false);
+                let list = if reverse {
+                    &self.pk.blocks
+                } else {
+                    &self.pk.depends_on
+                };
+                if is_self || list.iter().any(|d| d.value == id) {
+                    continue;
+                }
+                let sp = Span::new(
+                    stmt.span.start + a + m.start(),
+                    stmt.span.start + a + m.end(),
+                );
+                let f = self.field(id.to_string(), sp);
+                if reverse {
+                    self.pk.blocks.push(f);
+                } else {
+                    self.pk.depends_on.push(f);
+                }
             }
-            let sp = Span::new(stmt.span.start + m.start(), stmt.span.start + m.end());
-            self.pk.depends_on.push(self.field(id.to_string(), sp));
         }
     }
 
@@ -935,6 +962,7 @@ impl<'t> Parser<'t> {
         // Dependencies may have been read before TASK_ID: drop self references.
         let own = self.pk.id.clone();
         self.pk.depends_on.retain(|d| d.value != own);
+        self.pk.blocks.retain(|d| d.value != own);
         self.pk.lock = self.footer_lock.take().or_else(|| self.meta_lock.take());
         // Placeholders in field values, outside code.
         if let Some(re) = placeholder_re() {
