@@ -429,6 +429,35 @@ fn empty_and_odd_inputs() {
     }
 }
 
+#[test]
+fn report_before_packet_and_lazy_status_line() {
+    // A validation report pasted above the packet body ends at the next heading of its
+    // level; fields inside it are ignored, fields after it are read.
+    let text = "# Task Packet: WP-1-R\n\n## Metadata\n- TASK_ID: WP-1-R\n- ROLE: Orchestrator\n**STATUS:** VALIDATED\n\n\
+                ## RE-AUDIT VALIDATION REPORT (Forensic)\nVerdict: PASS\n\n### Findings\n- **RISK_TIER**: LOW\n\n\
+                **STATUS:** HARD-VALIDATED\n\n## Scope\n- **IN_SCOPE_PATHS**:\n  * src/a/b/c.rs\n\n\
+                ## Quality Gate\n- **RISK_TIER**: HIGH\n";
+    let p = parse_text("WP-1-R.md", text);
+    assert_eq!(
+        p.status.as_ref().map(|f| f.value.as_str()),
+        Some("VALIDATED")
+    );
+    assert_eq!(p.risk_tier.as_ref().map(|f| f.value.as_str()), Some("HIGH"));
+    assert_eq!(values(&p.in_scope_paths), vec!["src/a/b/c.rs"]);
+}
+
+#[test]
+fn dependencies_section_blocker_and_none() {
+    let text =
+        "# T\n\n## Dependencies\n- Depends on: WP-1-A-v2, WP-2-B\n- Blocks: WP-3-C\n- None\n\n\
+                ## Notes\n- Blocker: WP-1-D must land\n- **Effort:** 3 hours\n";
+    let p = parse_text("WP-1-T.md", text);
+    assert_eq!(values(&p.depends_on), vec!["WP-1-A-v2", "WP-2-B", "WP-1-D"]);
+    assert_eq!(values(&p.blocks), vec!["WP-3-C"]);
+    assert_eq!(p.dependencies.len(), 4);
+    assert_eq!(p.effort.map(|f| f.value), Some("3 hours".to_string()));
+}
+
 // ------------------------------------------------------------------ corpus sweep
 
 fn corpus_dir() -> Option<PathBuf> {
@@ -602,15 +631,23 @@ fn corpus_sweep() {
         count(&|p| p.is_locked()),
         count(&|p| !p.test_plan.is_empty()),
     );
-    // Spans of every extracted list stay inside the text.
+    // Spans point at the extracted text: a path entry is exactly its span.
     for (n, p) in &packets {
-        for f in p
-            .in_scope_paths
-            .iter()
-            .chain(&p.test_plan)
-            .chain(&p.done_means)
-        {
-            assert!(f.span.end >= f.span.start, "{n}");
+        let raw = std::fs::read(dir.join(n)).expect("read packet");
+        let tf = TextFile::decode(n, raw);
+        for f in &p.in_scope_paths {
+            if !f.value.contains(' ') {
+                assert_eq!(&tf.text[f.span.start..f.span.end], f.value, "{n}");
+            }
+        }
+        for f in p.test_plan.iter().chain(&p.depends_on) {
+            assert_eq!(&tf.text[f.span.start..f.span.end], f.value, "{n}");
+        }
+        if let Some(st) = &p.status {
+            assert!(
+                tf.text[st.span.start..st.span.end].contains(st.value.as_str()),
+                "{n}"
+            );
         }
     }
 }
