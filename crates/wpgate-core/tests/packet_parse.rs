@@ -458,6 +458,17 @@ fn dependencies_section_blocker_and_none() {
     assert_eq!(p.effort.map(|f| f.value), Some("3 hours".to_string()));
 }
 
+#[test]
+fn inline_scope_lists() {
+    let text = "# T\n- IN_SCOPE_PATHS: `src/a/b.rs`, src/c/d.rs\n- OUT_OF_SCOPE: UI; docs\n\
+                - IN_SCOPE: ignored second occurrence\n- SEARCH_TERMS: \"a\", \"b\", \"c\"\n";
+    let p = parse_text("WP-1-T.md", text);
+    assert_eq!(values(&p.in_scope_paths), vec!["src/a/b.rs", "src/c/d.rs"]);
+    assert_eq!(values(&p.out_of_scope), vec!["UI", "docs"]);
+    assert_eq!(p.search_terms.len(), 3);
+    assert_spans(text, &p.in_scope_paths);
+}
+
 // ------------------------------------------------------------------ corpus sweep
 
 fn corpus_dir() -> Option<PathBuf> {
