@@ -433,12 +433,7 @@ impl Policy {
                     toml::from_str(text).map_err(|e| toml_error(file, text, &e))?;
                 merge_tables(&mut base, over);
                 Policy::deserialize(toml::Value::Table(base)).map_err(|e| {
-                    PolicyError::at(
-                        file,
-                        text,
-                        0..0,
-                        format!("after merging with the default: {e}"),
-                    )
+                    PolicyError::at(file, text, 0..0, format!("after merging with the default: {e}"))
                 })?
             }
             Some("none") => own,
@@ -448,9 +443,7 @@ impl Policy {
                     file,
                     text,
                     span,
-                    format!(
-                        "unknown value `{other}` for `extends`: expected \"default\" or \"none\""
-                    ),
+                    format!("unknown value `{other}` for `extends`: expected \"default\" or \"none\""),
                 ));
             }
         };
@@ -478,7 +471,11 @@ impl Policy {
                     path: p.display().to_string(),
                     source: e,
                 })?;
-                let shown = p.strip_prefix(root).unwrap_or(&p).display().to_string();
+                let shown = p
+                    .strip_prefix(root)
+                    .unwrap_or(&p)
+                    .display()
+                    .to_string();
                 let policy = Policy::from_text(&shown, &text)?;
                 Ok((policy, PolicySource::File(p)))
             }
@@ -490,7 +487,8 @@ impl Policy {
     fn validate(&self, file: &str, text: &str) -> Result<(), PolicyError> {
         let known = crate::rules::all_rule_ids();
         for id in self.rules.keys() {
-            if !known.iter().any(|k| k == id) && !self.content.rules.iter().any(|r| &r.id == id) {
+            if !known.iter().any(|k| k == id) && !self.content.rules.iter().any(|r| &r.id == id)
+            {
                 let span = find_span(text, id).unwrap_or(0..0);
                 return Err(PolicyError::at(
                     file,
@@ -504,10 +502,7 @@ impl Policy {
         let mut regexes: Vec<(&str, &str)> = vec![
             ("subject_pattern", self.binding.subject_pattern.as_str()),
             ("branch_pattern", self.binding.branch_pattern.as_str()),
-            (
-                "placeholder_pattern",
-                self.lock.placeholder_pattern.as_str(),
-            ),
+            ("placeholder_pattern", self.lock.placeholder_pattern.as_str()),
             ("id_pattern", self.packet.id_pattern.as_str()),
         ];
         for (key, re) in self.extra_regexes() {
@@ -565,14 +560,15 @@ impl Policy {
         if let Some(s) = self.rules.get(rule).and_then(|s| s.severity) {
             return s.severity();
         }
-        crate::rules::default_severity(rule).or_else(|| {
-            self.content
-                .rules
-                .iter()
-                .find(|r| r.id == rule)
-                .map(|r| r.severity)
-                .and_then(Level::severity)
-        })
+        crate::rules::default_severity(rule)
+            .or_else(|| {
+                self.content
+                    .rules
+                    .iter()
+                    .find(|r| r.id == rule)
+                    .map(|r| r.severity)
+                    .and_then(Level::severity)
+            })
     }
 
     /// The organisation code configured for a rule.
