@@ -2,8 +2,9 @@
 //! teams actually use (see `parse`).
 
 mod parse;
+mod tree;
 
-pub use parse::parse_packet;
+pub use parse::{is_real_signature, parse_packet};
 
 use crate::diag::Span;
 use serde::Serialize;
@@ -92,8 +93,11 @@ pub struct Packet {
     pub rollback_hint: Option<Field<String>>,
     /// Dependency statements (`Depends on: WP-…`, `Blocker: …`, Notes/Dependencies) as written.
     pub dependencies: Vec<Field<String>>,
-    /// Packet ids named by the dependency statements.
+    /// Packet ids named by the dependency statements (not those after `Blocks:`).
     pub depends_on: Vec<Field<String>>,
+    /// Packet ids this packet blocks (`- **Blocks:** WP-…`, `…; blocks WP-…`): the reverse
+    /// direction, kept apart so they are not taken for dependencies.
+    pub blocks: Vec<Field<String>>,
     pub effort: Option<Field<String>>,
     pub lock: Option<Lock>,
     /// The `wpgate packet lock` digest line (`- LOCK_DIGEST: sha256:…`), when present.
@@ -123,5 +127,32 @@ impl Packet {
     }
     pub fn signature(&self) -> Option<&str> {
         self.lock.as_ref().map(|l| l.signature.value.as_str())
+    }
+}
+
+/// Does a token look like a repository path or glob: no whitespace, and a `/`, a file
+/// extension or a glob with one of those (`src/x.rs`, `src/x/`, `migrations/*.sql`,
+/// `Cargo.toml`)? Prose entries of IN_SCOPE_PATHS are kept as written and fail this test.
+pub fn is_path_like(token: &str) -> bool {
+    let t = token.trim();
+    if t.is_empty() || t.contains(char::is_whitespace) || t.contains("://") {
+        return false;
+    }
+    if t.contains('/') || t.contains('\\') {
+        return t
+            .chars()
+            .any(|c| c.is_alphanumeric() || c == '*' || c == '.');
+    }
+    // A file name with an extension that contains a letter: `justfile.md`, `App.tsx`.
+    match t.rsplit_once('.') {
+        Some((stem, ext)) => {
+            !stem.is_empty()
+                && !ext.is_empty()
+                && ext.len() <= 10
+                && ext.chars().all(|c| c.is_ascii_alphanumeric() || c == '*')
+                && ext.chars().any(|c| c.is_ascii_alphabetic() || c == '*')
+                && stem.chars().any(|c| c.is_alphanumeric() || c == '*')
+        }
+        None => false,
     }
 }

@@ -1,14 +1,510 @@
-//! The pre-work checklist (Part 8 of the protocol) as individual rules.
+//! The pre-work checklist (Parts 4, 5 and 8 of the protocol) as individual rules over one
+//! parsed packet. Every rule is pure: it reads the [`Packet`], the decoded file and the
+//! policy, and emits diagnostics through the [`Emitter`] (which applies severities).
 
-use super::RuleInfo;
+use super::{diag, Emitter, RuleInfo};
+use crate::diag::{Severity, Span};
+use crate::packet::{is_path_like, Packet};
+use crate::policy::Policy;
+use crate::workspace::{id_from_path, TextFile};
 
-pub const RULES: &[RuleInfo] = &[];
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "packet.missing-field",
+        default: Severity::Error,
+        summary: "a field the checklist requires is missing from the packet",
+        help: "The pre-work checklist (protocol Parts 5.1 and 8) needs every required field \
+               before a packet is delegated: TASK_ID, STATUS, What/Why, IN_SCOPE_PATHS, \
+               OUT_OF_SCOPE, SPEC_ANCHOR, RISK_TIER, TEST_PLAN, DONE_MEANS, ROLLBACK_HINT, the \
+               BOOTSTRAP lists, dependencies and an effort estimate. Add the field (the label \
+               may be a list item `- **FIELD**:`, a heading `### FIELD` or a bold line); the \
+               list of required fields is `packet.required_fields` in the policy and the \
+               accepted labels are `packet.fields.*`.",
+        example: "## Quality Gate\n- **RISK_TIER**: HIGH\n# (no TEST_PLAN anywhere in the packet)",
+    },
+    RuleInfo {
+        id: "packet.placeholder",
+        default: Severity::Error,
+        summary: "a template placeholder such as `{1-2 sentence description}` was never filled in",
+        help: "Braces with words inside are the template's placeholders. A packet that still \
+               has them is not ready: replace each with the real value (text inside backticks \
+               and code blocks is not checked).",
+        example: "- **What**: {1-2 sentence description}",
+    },
+    RuleInfo {
+        id: "packet.missing-anchor",
+        default: Severity::Error,
+        summary: "the packet has no SPEC_ANCHOR, or none of its anchors names a spec section",
+        help: "Every packet must cite the Master Spec main body (protocol Part 5.2) with a \
+               section number, e.g. `§2.3.12.1 (Four Portability Pillars)` or `A2.6.6.7.11`. \
+               Prose such as \"the bundle section\" cannot be checked against the spec: cite \
+               the section number.",
+        example: "- **SPEC_ANCHOR**: Workspace bundle/export section (per Master Spec Main Body)",
+    },
+    RuleInfo {
+        id: "packet.vague-scope",
+        default: Severity::Error,
+        summary: "an IN_SCOPE_PATHS entry is prose, a bare glob or a too-shallow directory",
+        help: "The coder may change exactly the files IN_SCOPE_PATHS lists (protocol Part \
+               5.3), so each entry must be a repository path or glob: \
+               `src/backend/handshake_core/src/storage/mod.rs`, `migrations/*.sql`. Prose \
+               (\"Everything related to storage\"), `*`/`**` and directories with fewer \
+               segments than `packet.min_dir_depth` (`src/`, `src/backend`) are too vague: \
+               list the files instead.",
+        example: "- **IN_SCOPE_PATHS**:\n  * src/backend\n  * Everything related to storage",
+    },
+    RuleInfo {
+        id: "packet.missing-out-of-scope",
+        default: Severity::Error,
+        summary: "OUT_OF_SCOPE is missing or lists nothing",
+        help: "OUT_OF_SCOPE tells the coder what must not be touched and where deferred work \
+               goes (protocol Part 8). Add at least one item, e.g. \
+               `Migrations rewrite (→ WP-1-Migration-Framework)`.",
+        example: "- **OUT_OF_SCOPE**:\n## Quality Gate",
+    },
+    RuleInfo {
+        id: "packet.empty-done-means",
+        default: Severity::Error,
+        summary: "DONE_MEANS is missing or lists no criteria",
+        help: "DONE_MEANS are the measurable acceptance criteria, mapped 1:1 to the \
+               SPEC_ANCHOR requirements (protocol Part 5.4). List each criterion as an item.",
+        example: "- **DONE_MEANS**:\n- **ROLLBACK_HINT**: git revert <sha>",
+    },
+    RuleInfo {
+        id: "packet.risk-tier",
+        default: Severity::Error,
+        summary: "RISK_TIER is missing or not one of the policy's tiers",
+        help: "Assign exactly one tier from `packet.risk_tiers` (LOW, MEDIUM or HIGH by \
+               default). The template's `LOW | MEDIUM | HIGH` is a placeholder, not a tier.",
+        example: "- **RISK_TIER**: LOW | MEDIUM | HIGH",
+    },
+    RuleInfo {
+        id: "packet.test-plan-commands",
+        default: Severity::Error,
+        summary: "TEST_PLAN is missing or contains no commands",
+        help: "TEST_PLAN must list the exact commands the coder runs (protocol Part 8), in a \
+               fenced code block or as list items with backticked commands. Comment lines \
+               starting with `#` are not commands.",
+        example: "- **TEST_PLAN**: {Exact bash commands}",
+    },
+    RuleInfo {
+        id: "packet.bootstrap-size",
+        default: Severity::Warning,
+        summary: "FILES_TO_OPEN, SEARCH_TERMS or RISK_MAP has too few or too many items",
+        help: "The BOOTSTRAP block gives the coder a work plan (protocol Part 5.5): 5-15 \
+               FILES_TO_OPEN, 10-20 SEARCH_TERMS and 3-8 RISK_MAP failure modes by default \
+               (`packet.files_to_open`, `packet.search_terms`, `packet.risk_map`). Add or trim \
+               items.",
+        example: "- **SEARCH_TERMS**:\n  * \"AppState\"",
+    },
+    RuleInfo {
+        id: "packet.not-locked",
+        default: Severity::Error,
+        summary: "the packet carries no real USER_SIGNATURE lock",
+        help: "A packet is delegated only after the user locked it (protocol Part 5.6): add \
+               the user's signature as `- USER_SIGNATURE: <signature>` or in the footer \
+               `**User Signature Locked:** <signature>`. `{placeholders}`, `<pending>`, empty \
+               values and \"pending\" are not signatures.",
+        example: "**User Signature Locked:** <pending>",
+    },
+    RuleInfo {
+        id: "packet.encoding",
+        default: Severity::Warning,
+        summary: "the packet file is not valid UTF-8",
+        help: "The file contains bytes that are not UTF-8 (often a `§` or an emoji saved in \
+               another encoding, or a control character from a damaged fence). wpgate read it \
+               with replacement characters, so anchors or fences near that line may be \
+               misread. Re-save the file as UTF-8 and fix the damaged characters.",
+        example: "- **SPEC_ANCHOR**: \\xA72.6.6.7.14   # a Latin-1 section sign",
+    },
+    RuleInfo {
+        id: "packet.id-mismatch",
+        default: Severity::Warning,
+        summary: "TASK_ID differs from the packet's file name",
+        help: "Tools and people find a packet by its file name: `docs/task_packets/<TASK_ID>.md`. \
+               Rename the file or fix the TASK_ID (for a new variant, create a new packet \
+               instead of editing a locked one).",
+        example: "# docs/task_packets/WP-1-Storage-Foundation-20251228.md\n- TASK_ID: WP-1-Storage-Foundation-v2",
+    },
+    RuleInfo {
+        id: "packet.scope-escapes-repo",
+        default: Severity::Error,
+        summary: "an IN_SCOPE_PATHS entry is absolute or leaves the repository with `..`",
+        help: "Scope paths are repository-relative. An absolute path (`/etc/passwd`, `C:\\x`) \
+               or a `..` segment points outside the repository, where the scope check cannot \
+               follow. Write the path relative to the repository root.",
+        example: "- **IN_SCOPE_PATHS**:\n  * ../other-repo/src/lib.rs",
+    },
+];
 
-/// Pre-work checklist of one packet (stub).
-pub fn check_packet(
-    _p: &crate::packet::Packet,
-    _file: &crate::workspace::TextFile,
-    _policy: &crate::policy::Policy,
-    _out: &mut super::Emitter,
-) {
+/// Runs the pre-work checklist on one packet.
+pub fn check_packet(p: &Packet, file: &TextFile, policy: &Policy, out: &mut Emitter) {
+    let path = p.path.as_str();
+    let text: &str = &file.text;
+    let (title_line, title_span) = match &p.title {
+        Some(t) => (t.line, t.span),
+        None => (1, first_line_span(text)),
+    };
+    let at_title = |d: crate::diag::Diagnostic| d.at(path, title_line, title_span).with_wp(&p.id);
+    let pp = &policy.packet;
+
+    // packet.missing-field
+    for f in &pp.required_fields {
+        if !p.has_field(f) {
+            out.emit(at_title(diag(
+                "packet.missing-field",
+                format!("packet {} has no {} field", p.id, field_display(f)),
+            )));
+        }
+    }
+
+    // packet.placeholder
+    for ph in &p.placeholders {
+        out.emit(
+            diag(
+                "packet.placeholder",
+                format!("unfilled template placeholder `{}`", ph.value),
+            )
+            .at(path, ph.line, ph.span)
+            .with_wp(&p.id),
+        );
+    }
+
+    // packet.missing-anchor
+    if !p.spec_anchors.iter().any(|a| a.number.is_some()) {
+        let d = match &p.spec_anchor_field {
+            Some(f) => diag(
+                "packet.missing-anchor",
+                format!(
+                    "SPEC_ANCHOR `{}` names no spec section number",
+                    shorten(&f.value, 80)
+                ),
+            )
+            .at(path, f.line, f.span)
+            .with_wp(&p.id),
+            None => match p.field_label("spec_anchor") {
+                Some(l) => diag("packet.missing-anchor", "SPEC_ANCHOR is empty")
+                    .at(path, l.line, l.span)
+                    .with_wp(&p.id),
+                None => at_title(diag(
+                    "packet.missing-anchor",
+                    format!("packet {} has no SPEC_ANCHOR", p.id),
+                )),
+            },
+        };
+        out.emit(d);
+    }
+
+    // packet.vague-scope / packet.scope-escapes-repo
+    for e in &p.in_scope_paths {
+        let v = e.value.trim();
+        if escapes_repo(v) {
+            out.emit(
+                diag(
+                    "packet.scope-escapes-repo",
+                    format!("IN_SCOPE path `{v}` is outside the repository"),
+                )
+                .at(path, e.line, e.span)
+                .with_wp(&p.id),
+            );
+            continue;
+        }
+        if let Some(why) = vagueness(v, pp.min_dir_depth) {
+            out.emit(
+                diag(
+                    "packet.vague-scope",
+                    format!("IN_SCOPE entry `{}` {why}", shorten(v, 80)),
+                )
+                .at(path, e.line, e.span)
+                .with_wp(&p.id),
+            );
+        }
+    }
+
+    // packet.missing-out-of-scope
+    if p.out_of_scope.is_empty() {
+        let msg = if p.has_field("out_of_scope") {
+            "OUT_OF_SCOPE lists nothing"
+        } else {
+            "packet has no OUT_OF_SCOPE"
+        };
+        out.emit(
+            at_label(p, "out_of_scope", path, title_line, title_span)
+                .apply(diag("packet.missing-out-of-scope", msg)),
+        );
+    }
+
+    // packet.empty-done-means
+    if p.done_means.is_empty() {
+        let msg = if p.has_field("done_means") {
+            "DONE_MEANS lists no criteria"
+        } else {
+            "packet has no DONE_MEANS"
+        };
+        out.emit(
+            at_label(p, "done_means", path, title_line, title_span)
+                .apply(diag("packet.empty-done-means", msg)),
+        );
+    }
+
+    // packet.risk-tier
+    match &p.risk_tier {
+        Some(rt) => {
+            if !risk_tier_ok(&rt.value, &pp.risk_tiers) {
+                out.emit(
+                    diag(
+                        "packet.risk-tier",
+                        format!(
+                            "RISK_TIER `{}` is not one of {}",
+                            shorten(&rt.value, 60),
+                            pp.risk_tiers.join(", ")
+                        ),
+                    )
+                    .at(path, rt.line, rt.span)
+                    .with_wp(&p.id),
+                );
+            }
+        }
+        None => out.emit(
+            at_label(p, "risk_tier", path, title_line, title_span)
+                .apply(diag("packet.risk-tier", "packet has no RISK_TIER value")),
+        ),
+    }
+
+    // packet.test-plan-commands
+    if !p.has_test_plan || p.test_plan.is_empty() {
+        let msg = if p.has_test_plan {
+            "TEST_PLAN contains no commands"
+        } else {
+            "packet has no TEST_PLAN"
+        };
+        out.emit(
+            at_label(p, "test_plan", path, title_line, title_span)
+                .apply(diag("packet.test-plan-commands", msg)),
+        );
+    }
+
+    // packet.bootstrap-size
+    let lists: [(&str, &str, usize, [usize; 2]); 3] = [
+        (
+            "files_to_open",
+            "FILES_TO_OPEN",
+            p.files_to_open.len(),
+            pp.files_to_open,
+        ),
+        (
+            "search_terms",
+            "SEARCH_TERMS",
+            p.search_terms.len(),
+            pp.search_terms,
+        ),
+        ("risk_map", "RISK_MAP", p.risk_map.len(), pp.risk_map),
+    ];
+    for (canon, name, n, [min, max]) in lists {
+        if !p.has_field(canon) {
+            // Reported by packet.missing-field.
+            continue;
+        }
+        if n < min || n > max {
+            out.emit(at_label(p, canon, path, title_line, title_span).apply(diag(
+                "packet.bootstrap-size",
+                format!("{name} has {n} item(s); expected {min}-{max}"),
+            )));
+        }
+    }
+
+    // packet.not-locked
+    match &p.lock {
+        Some(l) if l.real => {}
+        Some(l) => out.emit(
+            diag(
+                "packet.not-locked",
+                format!(
+                    "USER_SIGNATURE `{}` is a placeholder, not a lock",
+                    shorten(&l.signature.value, 40)
+                ),
+            )
+            .at(path, l.signature.line, l.signature.span)
+            .with_wp(&p.id),
+        ),
+        None => out.emit(at_title(diag(
+            "packet.not-locked",
+            format!("packet {} carries no USER_SIGNATURE", p.id),
+        ))),
+    }
+
+    // packet.encoding
+    if let Some(line) = file.invalid_utf8_line {
+        let span = line_span(text, line);
+        out.emit(
+            diag(
+                "packet.encoding",
+                format!("{path} is not valid UTF-8 (first invalid byte on line {line})"),
+            )
+            .at(path, line, span)
+            .with_wp(&p.id),
+        );
+    }
+
+    // packet.id-mismatch
+    if let Some(t) = &p.task_id {
+        let stem = id_from_path(path);
+        if t.value != stem {
+            out.emit(
+                diag(
+                    "packet.id-mismatch",
+                    format!("TASK_ID `{}` differs from the file name `{stem}`", t.value),
+                )
+                .at(path, t.line, t.span)
+                .with_wp(&p.id),
+            );
+        }
+    }
+}
+
+/// Where a finding about a field points: its label when present, else the title.
+struct Loc<'a> {
+    path: &'a str,
+    line: usize,
+    span: Span,
+    wp: &'a str,
+}
+
+impl Loc<'_> {
+    fn apply(&self, d: crate::diag::Diagnostic) -> crate::diag::Diagnostic {
+        d.at(self.path, self.line, self.span).with_wp(self.wp)
+    }
+}
+
+fn at_label<'a>(
+    p: &'a Packet,
+    canon: &str,
+    path: &'a str,
+    title_line: usize,
+    title_span: Span,
+) -> Loc<'a> {
+    match p.field_label(canon) {
+        Some(l) => Loc {
+            path,
+            line: l.line,
+            span: l.span,
+            wp: &p.id,
+        },
+        None => Loc {
+            path,
+            line: title_line,
+            span: title_span,
+            wp: &p.id,
+        },
+    }
+}
+
+fn field_display(canon: &str) -> String {
+    match canon {
+        "what" => "What".into(),
+        "why" => "Why".into(),
+        "dependencies" => "Dependencies".into(),
+        "effort" => "Effort".into(),
+        "signature" => "USER_SIGNATURE".into(),
+        other => other.to_ascii_uppercase(),
+    }
+}
+
+/// Is a RISK_TIER value one of the tiers? The first word must be a tier, and the value
+/// must not be the template's `LOW | MEDIUM | HIGH` list.
+pub fn risk_tier_ok(value: &str, tiers: &[String]) -> bool {
+    if value.contains('|') {
+        return false;
+    }
+    let first = value
+        .split(|c: char| !c.is_alphanumeric() && c != '_' && c != '-')
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    tiers.iter().any(|t| t.eq_ignore_ascii_case(first))
+}
+
+/// Is an IN_SCOPE path absolute or does it contain a `..` segment?
+pub fn escapes_repo(v: &str) -> bool {
+    let v = v.trim();
+    if v.starts_with('/') || v.starts_with('\\') || v.starts_with('~') {
+        return true;
+    }
+    let b = v.as_bytes();
+    if b.len() >= 2
+        && b[0].is_ascii_alphabetic()
+        && b[1] == b':'
+        && !v.contains(char::is_whitespace)
+    {
+        return true;
+    }
+    is_path_like(v) && v.split(['/', '\\']).any(|seg| seg == "..")
+}
+
+/// Why an IN_SCOPE entry is vague, if it is.
+pub fn vagueness(v: &str, min_dir_depth: usize) -> Option<String> {
+    let t = v.trim();
+    if t.trim_matches(|c| c == '*' || c == '/').is_empty() {
+        return Some("matches everything".into());
+    }
+    let bare_name = !t.is_empty() && t.chars().all(|c| c.is_alphanumeric() || "._-".contains(c));
+    if t.contains(char::is_whitespace) || !(is_path_like(t) || bare_name) {
+        return Some("is prose, not a path".into());
+    }
+    let segs: Vec<&str> = t
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    // Globs on the whole tree (`**`, `src/**`) are as vague as the directory they start at.
+    let concrete: Vec<&str> = segs
+        .iter()
+        .copied()
+        .take_while(|s| !s.contains('*'))
+        .collect();
+    let is_dir = t.ends_with('/')
+        || segs
+            .last()
+            .map(|l| *l == "**" || *l == "*")
+            .unwrap_or(false)
+        || (segs.len() > 1
+            && !t.contains('*')
+            && !segs.last().map(|l| l.contains('.')).unwrap_or(false));
+    if is_dir && concrete.len() < min_dir_depth {
+        return Some(format!(
+            "is a directory with {} segment(s); list files or use a directory at least {min_dir_depth} deep",
+            concrete.len()
+        ));
+    }
+    None
+}
+
+fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn first_line_span(text: &str) -> Span {
+    let end = text.find('\n').unwrap_or(text.len());
+    let end = text[..end].trim_end_matches('\r').len();
+    Span::new(0, end)
+}
+
+fn line_span(text: &str, line: usize) -> Span {
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => break,
+        }
+    }
+    let end = text[start..]
+        .find('\n')
+        .map(|i| start + i)
+        .unwrap_or(text.len());
+    let end = start + text[start..end].trim_end_matches('\r').len();
+    Span::new(start, end)
 }
