@@ -42,9 +42,9 @@ pub fn entry_globs(entry: &str) -> Vec<String> {
     }
     let has_meta = e.contains(['*', '?', '[', '{']);
     if has_meta {
-        if e.ends_with("/*") {
+        if let Some(dir) = e.strip_suffix("/*") {
             // `bundles/*` is commonly meant as "the bundles directory".
-            return vec![e.to_string(), format!("{}/**", &e[..e.len() - 2])];
+            return vec![e.to_string(), format!("{dir}/**")];
         }
         return vec![e.to_string()];
     }
