@@ -259,7 +259,10 @@ pub fn parse_board(path: &str, text: &str, id_re: &Regex) -> Board {
         }
         if let Some(c) = sub_bullet_re().captures(line) {
             if let Some(ci) = current {
-                let key = c.get(1).map(|m| m.as_str().to_lowercase()).unwrap_or_default();
+                let key = c
+                    .get(1)
+                    .map(|m| m.as_str().to_lowercase())
+                    .unwrap_or_default();
                 let val = c.get(2).map(|m| m.as_str()).unwrap_or("").trim();
                 if key == "status" {
                     board.entries[ci].tag = Some(clean_tag(val));
@@ -289,14 +292,12 @@ pub fn parse_board(path: &str, text: &str, id_re: &Regex) -> Board {
         };
         let id = trim_id(m.as_str()).to_string();
         let after = &body[m.end()..];
-        let tag = trailing_tag(after)
-            .map(clean_tag)
-            .or_else(|| {
-                slash_status_re()
-                    .captures(after)
-                    .and_then(|c| c.get(1))
-                    .map(|s| s.as_str().trim().to_string())
-            });
+        let tag = trailing_tag(after).map(clean_tag).or_else(|| {
+            slash_status_re()
+                .captures(after)
+                .and_then(|c| c.get(1))
+                .map(|s| s.as_str().trim().to_string())
+        });
         board.entries.push(BoardEntry {
             id,
             section: section.clone(),
@@ -334,7 +335,11 @@ pub fn load(ws: &Workspace) -> Result<Option<Board>, Error> {
 /// `board.status_map`, else its section title when that does (`Superseded (Archive)` →
 /// `SUPERSEDED`), else the normalised tag or section as is.
 pub fn entry_status(e: &BoardEntry, policy: &BoardPolicy) -> Option<String> {
-    let keys: Vec<String> = policy.status_map.keys().map(|k| normalize_status(k)).collect();
+    let keys: Vec<String> = policy
+        .status_map
+        .keys()
+        .map(|k| normalize_status(k))
+        .collect();
     let best = |s: &str| -> Option<String> {
         let n = normalize_status(s);
         keys.iter()
@@ -382,7 +387,9 @@ pub fn packet_ids(p: &Packet) -> [String; 2] {
 
 /// Repository-level board rules.
 pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
-    let Some(board) = load(ws)? else { return Ok(()) };
+    let Some(board) = load(ws)? else {
+        return Ok(());
+    };
     let packets = ws.packets()?;
     check_board(&board, packets, &ws.policy.board, out);
     Ok(())
@@ -390,7 +397,11 @@ pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
 
 /// `board.status-mismatch`, `board.missing-packet`, `board.unlisted-packet`.
 pub fn check_board(board: &Board, packets: &[Packet], policy: &BoardPolicy, out: &mut Emitter) {
-    let find = |id: &str| packets.iter().find(|p| packet_ids(p).iter().any(|x| x == id));
+    let find = |id: &str| {
+        packets
+            .iter()
+            .find(|p| packet_ids(p).iter().any(|x| x == id))
+    };
     for e in &board.entries {
         let status = entry_status(e, policy);
         match find(&e.id) {
@@ -403,7 +414,10 @@ pub fn check_board(board: &Board, packets: &[Packet], policy: &BoardPolicy, out:
                     out.emit(
                         diag(
                             "board.missing-packet",
-                            format!("the task board lists {} but no packet file has that id", e.id),
+                            format!(
+                                "the task board lists {} but no packet file has that id",
+                                e.id
+                            ),
                         )
                         .at(&board.path, e.line, e.span)
                         .with_wp(&e.id),
@@ -411,8 +425,12 @@ pub fn check_board(board: &Board, packets: &[Packet], policy: &BoardPolicy, out:
                 }
             }
             Some(p) => {
-                let Some(bs) = status.as_deref() else { continue };
-                let Some(acc) = accepted(policy, bs) else { continue };
+                let Some(bs) = status.as_deref() else {
+                    continue;
+                };
+                let Some(acc) = accepted(policy, bs) else {
+                    continue;
+                };
                 if acc.iter().any(|a| a.trim() == "*") {
                     continue;
                 }
@@ -493,7 +511,14 @@ pub fn check_stalled(
     out: &mut Emitter,
 ) -> Result<(), Error> {
     let board = load(ws)?;
-    check_stalled_with(ws.packets()?, board.as_ref(), &ws.policy.board, last_touch, now, out);
+    check_stalled_with(
+        ws.packets()?,
+        board.as_ref(),
+        &ws.policy.board,
+        last_touch,
+        now,
+        out,
+    );
     Ok(())
 }
 

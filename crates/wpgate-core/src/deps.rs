@@ -175,7 +175,12 @@ pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
 }
 
 /// [`check`] over given packets and board.
-pub fn check_with(packets: &[Packet], board: Option<&Board>, policy: &DepsPolicy, out: &mut Emitter) {
+pub fn check_with(
+    packets: &[Packet],
+    board: Option<&Board>,
+    policy: &DepsPolicy,
+    out: &mut Emitter,
+) {
     let g = graph_from(packets, board, policy);
     let known: BTreeSet<String> = packets
         .iter()
@@ -221,7 +226,11 @@ pub fn check_with(packets: &[Packet], board: Option<&Board>, policy: &DepsPolicy
 pub fn cycles(g: &Graph) -> Vec<Vec<String>> {
     // Tarjan's SCC, iterative.
     let nodes: Vec<&String> = g.nodes.iter().collect();
-    let pos: BTreeMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let pos: BTreeMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
     let adj: Vec<Vec<usize>> = nodes
         .iter()
         .map(|n| {
@@ -284,7 +293,9 @@ pub fn cycles(g: &Graph) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for comp in sccs {
         let set: BTreeSet<usize> = comp.iter().copied().collect();
-        let Some(&start) = set.iter().next() else { continue };
+        let Some(&start) = set.iter().next() else {
+            continue;
+        };
         if comp.len() == 1 && !adj[start].contains(&start) {
             continue;
         }
@@ -331,14 +342,22 @@ pub fn cycles(g: &Graph) -> Vec<Vec<String>> {
 }
 
 /// Is the packet VALIDATED: its STATUS when it has one, else its board status.
-pub fn is_validated(id: &str, packets: &[Packet], board: Option<&Board>, ws_policy: &crate::Policy) -> (bool, String) {
+pub fn is_validated(
+    id: &str,
+    packets: &[Packet],
+    board: Option<&Board>,
+    ws_policy: &crate::Policy,
+) -> (bool, String) {
     let vs = &ws_policy.deps.validated_statuses;
     if let Some(p) = packets
         .iter()
         .find(|p| board::packet_ids(p).iter().any(|x| x == id))
     {
         if let Some(s) = &p.status {
-            return (board::status_accepted(&s.value, vs), s.value.trim().to_string());
+            return (
+                board::status_accepted(&s.value, vs),
+                s.value.trim().to_string(),
+            );
         }
     }
     if let Some(b) = board {

@@ -205,10 +205,15 @@ pub fn phase_check_with(
         let packet = packets
             .iter()
             .find(|p| board::packet_ids(p).iter().any(|x| x == id));
-        let pstatus = packet.and_then(|p| p.status.as_ref()).map(|s| s.value.trim().to_string());
+        let pstatus = packet
+            .and_then(|p| p.status.as_ref())
+            .map(|s| s.value.trim().to_string());
         let bstatuses = board_status_of(id, board);
         let excluded = bstatuses.iter().any(|s| board::status_in(s, ex))
-            || pstatus.as_deref().map(|s| board::status_in(s, ex)).unwrap_or(false);
+            || pstatus
+                .as_deref()
+                .map(|s| board::status_in(s, ex))
+                .unwrap_or(false);
         let packet_status = match (packet, &pstatus) {
             (None, _) => "(no packet)".to_string(),
             (Some(_), None) => "-".to_string(),
@@ -230,8 +235,12 @@ pub fn phase_check_with(
             continue;
         }
         let mut reasons = Vec::new();
-        let packet_ok = pstatus.as_deref().map(|s| board::status_accepted(s, vs)).unwrap_or(false);
-        let board_ok = !bstatuses.is_empty() && bstatuses.iter().all(|s| board::status_accepted(s, vs));
+        let packet_ok = pstatus
+            .as_deref()
+            .map(|s| board::status_accepted(s, vs))
+            .unwrap_or(false);
+        let board_ok =
+            !bstatuses.is_empty() && bstatuses.iter().all(|s| board::status_accepted(s, vs));
         if !packet_ok || !board_ok {
             let why = match (packet_ok, board_ok) {
                 (false, false) => format!("packet `{packet_status}`, board `{board_status}`"),
@@ -286,7 +295,8 @@ pub fn phase_check_with(
             format!("waiver outlives phase {phase}: {w}"),
         ));
     }
-    let passed = rows.iter().all(|r| r.blocking.is_none()) && spec_errors == 0 && waivers.is_empty();
+    let passed =
+        rows.iter().all(|r| r.blocking.is_none()) && spec_errors == 0 && waivers.is_empty();
     PhaseTable {
         phase: phase.to_string(),
         rows,

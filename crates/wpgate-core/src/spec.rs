@@ -66,7 +66,8 @@ pub const RULES: &[RuleInfo] = &[
         id: "spec.current-missing",
         default: Severity::Error,
         summary: "SPEC_CURRENT is missing or names no existing spec file",
-        help: "Every packet anchors to the Master Spec named by SPEC_CURRENT; without it no anchor \
+        help:
+            "Every packet anchors to the Master Spec named by SPEC_CURRENT; without it no anchor \
 can be verified. Create the file (layout.spec_current) naming the current spec in bold, e.g. \
 `**Project_Master_Spec_v01.002.md**`, and make sure that file exists at the repository root or \
 next to SPEC_CURRENT (policy spec.search_dirs).",
@@ -93,7 +94,8 @@ section that now holds the requirement (a new packet if the packet is locked).",
         id: "spec.anchor-roadmap",
         default: Severity::Error,
         summary: "a SPEC_ANCHOR points into the Roadmap / outside the Main Body",
-        help: "Roadmap items are pointers; only the Main Body defines Done (CX-598). Anchor to the \
+        help:
+            "Roadmap items are pointers; only the Main Body defines Done (CX-598). Anchor to the \
 Main Body section the roadmap item points to (policy spec.main_body, \
 spec.non_main_body_titles).",
         example: "SPEC_ANCHOR: §7.6.3.12 (under `## 7.6 Development Roadmap`)",
@@ -112,7 +114,8 @@ Portability Pillars)`; `§Roadmap` or `§Future Work` are not specific.",
         summary: "the anchored heading no longer carries the anchor's title or rule id",
         help: "The spec was renumbered or the requirement moved. The help says where the title \
 or rule id lives now; re-anchor the packet there.",
-        example: "SPEC_ANCHOR: §2.3.12.1 (Storage API) while 2.3.12.1 is `Four Portability Pillars`",
+        example:
+            "SPEC_ANCHOR: §2.3.12.1 (Storage API) while 2.3.12.1 is `Four Portability Pillars`",
     },
     RuleInfo {
         id: "spec.frozen",
@@ -272,12 +275,11 @@ impl SpecIndex {
         let mut idx = SpecIndex::default();
         let mut fence = Fence::default();
         let mut offset = 0usize;
-        let mut line_no = 0usize;
         // Open headings by level: stack of indices.
         let mut stack: Vec<usize> = Vec::new();
         let mut top: Option<String> = None;
-        for line in text.split_inclusive('\n') {
-            line_no += 1;
+        for (k, line) in text.split_inclusive('\n').enumerate() {
+            let line_no = k + 1;
             let start = offset;
             offset += line.len();
             if fence.feed(line) {
@@ -368,7 +370,11 @@ impl SpecIndex {
             if let Some(stripped) = n.strip_prefix('A') {
                 v = self.by_number.get(stripped).cloned().unwrap_or_default();
             } else if self.has_appendix_numbers {
-                v = self.by_number.get(&format!("A{n}")).cloned().unwrap_or_default();
+                v = self
+                    .by_number
+                    .get(&format!("A{n}"))
+                    .cloned()
+                    .unwrap_or_default();
             }
         }
         v.sort_by_key(|&i| {
@@ -570,9 +576,7 @@ fn join(dir: &str, name: &str) -> String {
 /// Where the spec named by SPEC_CURRENT lives: `Ok(None)` when SPEC_CURRENT is absent or
 /// names no existing file. Returns (SPEC_CURRENT path, spec name, line, span, resolved path).
 #[allow(clippy::type_complexity)]
-fn locate(
-    ws: &Workspace,
-) -> Result<(Option<(String, usize, Span)>, Option<String>), Error> {
+fn locate(ws: &Workspace) -> Result<(Option<(String, usize, Span)>, Option<String>), Error> {
     let cur_path = ws.policy.layout.spec_current.as_str();
     let Some(cur) = ws.text(cur_path)? else {
         return Ok((None, None));
@@ -668,7 +672,11 @@ pub fn check_current(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
                     .spec
                     .search_dirs
                     .iter()
-                    .map(|d| if d.is_empty() { "the repository root".to_string() } else { d.clone() })
+                    .map(|d| if d.is_empty() {
+                        "the repository root".to_string()
+                    } else {
+                        d.clone()
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
@@ -680,9 +688,14 @@ pub fn check_current(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
     };
     let mut newest: Option<(Vec<u64>, String)> = None;
     for f in ws.files.list("")? {
-        let Some(v) = parse_spec_version(&f) else { continue };
+        let Some(v) = parse_spec_version(&f) else {
+            continue;
+        };
         if v.stem == cv.stem && v.version > cv.version {
-            let better = newest.as_ref().map(|(nv, _)| &v.version > nv).unwrap_or(true);
+            let better = newest
+                .as_ref()
+                .map(|(nv, _)| &v.version > nv)
+                .unwrap_or(true);
             if better {
                 newest = Some((v.version, f));
             }
@@ -695,7 +708,10 @@ pub fn check_current(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
                 format!("{cur_path} names `{name}` but a newer version exists: {newer}"),
             )
             .at(&cur_path, line, span)
-            .with_help(format!("point {cur_path} at `{}`", newer.rsplit('/').next().unwrap_or(&newer))),
+            .with_help(format!(
+                "point {cur_path} at `{}`",
+                newer.rsplit('/').next().unwrap_or(&newer)
+            )),
         );
     }
     Ok(())
@@ -743,7 +759,12 @@ pub fn number_under(n: &str, prefix: &str) -> bool {
 
 /// Anchor rules over parsed packets: `spec.anchor-missing`, `spec.anchor-roadmap`,
 /// `spec.anchor-malformed`, `spec.anchor-title-mismatch`, `spec.done-means-unmapped`.
-pub fn check_packets(packets: &[Packet], spec: &LoadedSpec, policy: &SpecPolicy, out: &mut Emitter) {
+pub fn check_packets(
+    packets: &[Packet],
+    spec: &LoadedSpec,
+    policy: &SpecPolicy,
+    out: &mut Emitter,
+) {
     let index = &spec.index;
     let rid_re = Regex::new(&policy.rule_id_pattern).ok();
     for p in packets {
@@ -761,8 +782,12 @@ fn looks_like_rule_id(s: &str) -> bool {
     let s = s.trim();
     !s.is_empty()
         && s.contains('-')
-        && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
-        && s.chars().next().map(|c| c.is_ascii_uppercase()).unwrap_or(false)
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .next()
+            .map(|c| c.is_ascii_uppercase())
+            .unwrap_or(false)
 }
 
 fn check_anchor(
@@ -827,7 +852,10 @@ fn check_anchor(
     if chosen.is_none() {
         let mut what = Vec::new();
         if let Some(t) = title {
-            if !cands.iter().any(|&i| title_matches(&index.headings[i].title, t)) {
+            if !cands
+                .iter()
+                .any(|&i| title_matches(&index.headings[i].title, t))
+            {
                 what.push(format!("title `{t}`"));
             }
         }
@@ -875,7 +903,12 @@ fn check_anchor(
 }
 
 /// "now at §2.3.13.1" help for a title / rule ids that moved.
-fn where_now(index: &SpecIndex, text: &str, title: Option<&str>, rule_ids: &[String]) -> Option<String> {
+fn where_now(
+    index: &SpecIndex,
+    text: &str,
+    title: Option<&str>,
+    rule_ids: &[String],
+) -> Option<String> {
     let mut parts = Vec::new();
     if let Some(t) = title {
         let found = index.find_title(t);
@@ -1111,7 +1144,9 @@ fn sentences(line: &str) -> Vec<&str> {
     let b = line.as_bytes();
     for i in 0..b.len() {
         if matches!(b[i], b'.' | b'!' | b'?')
-            && b.get(i + 1).map(|c| c.is_ascii_whitespace()).unwrap_or(false)
+            && b.get(i + 1)
+                .map(|c| c.is_ascii_whitespace())
+                .unwrap_or(false)
         {
             out.push(&line[start..=i]);
             start = i + 1;
@@ -1197,7 +1232,9 @@ fn key_words(s: &str) -> Vec<String> {
 pub fn trace(packet: &Packet, index: &SpecIndex, text: &str) -> Vec<TraceRow> {
     let mut rows = Vec::new();
     for a in &packet.spec_anchors {
-        let Some(num) = a.number.as_deref() else { continue };
+        let Some(num) = a.number.as_deref() else {
+            continue;
+        };
         let num = normalize_number(num);
         let reqs = requirements(index, text, &num);
         for (k, (line, sentence)) in reqs.into_iter().enumerate() {

@@ -43,7 +43,10 @@ fn index_numbers_titles_rule_ids_and_ranges() {
     // Top level with a trailing dot.
     assert_eq!(idx.find("1").map(|h| h.title.as_str()), Some("Vision"));
     // Headings inside fenced code are not headings.
-    assert!(!idx.headings.iter().any(|h| h.title.contains("Not a heading")));
+    assert!(!idx
+        .headings
+        .iter()
+        .any(|h| h.title.contains("Not a heading")));
     // Rule ids in the body map to their section.
     let at = idx.find_rule_id("CX-DBP-040");
     assert_eq!(at.len(), 1);
@@ -53,7 +56,13 @@ fn index_numbers_titles_rule_ids_and_ranges() {
 #[test]
 fn appendix_style_and_section_sign_resolve() {
     let idx = SpecIndex::build(FIXTURE_SPEC);
-    for n in ["A2.6.6.7.11", "§2.6.6.7.11", "2.6.6.7.11", "§A2.6.6.7.11", "2.6.6.7.11."] {
+    for n in [
+        "A2.6.6.7.11",
+        "§2.6.6.7.11",
+        "2.6.6.7.11",
+        "§A2.6.6.7.11",
+        "2.6.6.7.11.",
+    ] {
         assert_eq!(
             idx.find(n).and_then(|h| h.number.as_deref()),
             Some("2.6.6.7.11"),
@@ -68,7 +77,10 @@ fn local_renumbering_is_not_canonical() {
     // `### 9.1 Pasted…` under `# 6.` loses against the real `## 9.1` under `# 9.`.
     let idx = SpecIndex::build(FIXTURE_SPEC);
     assert_eq!(idx.candidates("9.1").len(), 2);
-    assert_eq!(idx.find("9.1").map(|h| h.title.as_str()), Some("Canonical Specification"));
+    assert_eq!(
+        idx.find("9.1").map(|h| h.title.as_str()),
+        Some("Canonical Specification")
+    );
 }
 
 // ------------------------------------------------------------------ anchors
@@ -87,7 +99,12 @@ fn anchor_resolving_with_title_and_rule_id_is_quiet() {
     assert!(d.is_empty(), "{d:?}");
     // A shortened title is still a match.
     let d = check_anchor(
-        anchor("A2.3.12.1 (Portability Pillars)", Some("A2.3.12.1"), Some("Portability Pillars"), &[]),
+        anchor(
+            "A2.3.12.1 (Portability Pillars)",
+            Some("A2.3.12.1"),
+            Some("Portability Pillars"),
+            &[],
+        ),
         &SpecPolicy::default(),
     );
     assert!(d.is_empty(), "{d:?}");
@@ -107,7 +124,12 @@ fn anchor_missing() {
 #[test]
 fn anchor_missing_says_where_the_title_went() {
     let d = check_anchor(
-        anchor("§2.3.12.2 (Retention Pillars)", Some("2.3.12.2"), Some("Retention Pillars"), &[]),
+        anchor(
+            "§2.3.12.2 (Retention Pillars)",
+            Some("2.3.12.2"),
+            Some("Retention Pillars"),
+            &[],
+        ),
         &SpecPolicy::default(),
     );
     assert_eq!(rules_of(&d), vec!["spec.anchor-missing"]);
@@ -127,7 +149,12 @@ fn anchor_malformed() {
 #[test]
 fn anchor_title_mismatch_points_to_new_place() {
     let d = check_anchor(
-        anchor("§2.3.12.1 (Retention Pillars)", Some("2.3.12.1"), Some("Retention Pillars"), &[]),
+        anchor(
+            "§2.3.12.1 (Retention Pillars)",
+            Some("2.3.12.1"),
+            Some("Retention Pillars"),
+            &[],
+        ),
         &SpecPolicy::default(),
     );
     assert_eq!(rules_of(&d), vec!["spec.anchor-title-mismatch"]);
@@ -138,15 +165,28 @@ fn anchor_title_mismatch_points_to_new_place() {
 #[test]
 fn anchor_rule_id_mismatch_points_to_new_place() {
     let d = check_anchor(
-        anchor("§2.3.12.1 [CX-DBP-050]", Some("2.3.12.1"), None, &["CX-DBP-050"]),
+        anchor(
+            "§2.3.12.1 [CX-DBP-050]",
+            Some("2.3.12.1"),
+            None,
+            &["CX-DBP-050"],
+        ),
         &SpecPolicy::default(),
     );
     assert_eq!(rules_of(&d), vec!["spec.anchor-title-mismatch"]);
     let help = d[0].help.as_deref().unwrap_or("");
-    assert!(help.contains("CX-DBP-050") && help.contains("§2.3.13.1"), "{help}");
+    assert!(
+        help.contains("CX-DBP-050") && help.contains("§2.3.13.1"),
+        "{help}"
+    );
     // A rule id written in parentheses is a rule id, not a title; here it matches.
     let d = check_anchor(
-        anchor("§2.3.12.3 (CX-DBP-040)", Some("2.3.12.3"), Some("CX-DBP-040"), &[]),
+        anchor(
+            "§2.3.12.3 (CX-DBP-040)",
+            Some("2.3.12.3"),
+            Some("CX-DBP-040"),
+            &[],
+        ),
         &SpecPolicy::default(),
     );
     assert!(d.is_empty(), "{d:?}");
@@ -159,7 +199,11 @@ fn anchor_roadmap_by_title_and_by_main_body() {
         &SpecPolicy::default(),
     );
     assert_eq!(rules_of(&d), vec!["spec.anchor-roadmap"]);
-    assert!(d[0].message.contains("Development Roadmap"), "{}", d[0].message);
+    assert!(
+        d[0].message.contains("Development Roadmap"),
+        "{}",
+        d[0].message
+    );
     // Section 8 is not Main Body when the policy lists it (corpus: 1-6, 9-11).
     let corpus_policy = SpecPolicy {
         main_body: ["1", "2", "3", "4", "5", "6", "9", "10", "11"]
@@ -171,7 +215,10 @@ fn anchor_roadmap_by_title_and_by_main_body() {
     let d = check_anchor(anchor("§8.1", Some("8.1"), None, &[]), &corpus_policy);
     assert_eq!(rules_of(&d), vec!["spec.anchor-roadmap"]);
     // …but is under the default policy, and 9.1 is Main Body under both.
-    let d = check_anchor(anchor("§8.1", Some("8.1"), None, &[]), &SpecPolicy::default());
+    let d = check_anchor(
+        anchor("§8.1", Some("8.1"), None, &[]),
+        &SpecPolicy::default(),
+    );
     assert!(d.is_empty());
     let d = check_anchor(anchor("§9.1", Some("9.1"), None, &[]), &corpus_policy);
     assert!(d.is_empty(), "{d:?}");
@@ -232,7 +279,9 @@ fn requirements_of_a_section() {
         .map(|i| i + 1);
     assert_eq!(Some(reqs[1].0), line);
     // Code and lowercase "must" are not requirements.
-    assert!(!sentences.iter().any(|s| s.contains("inside code") || s.contains("lowercase")));
+    assert!(!sentences
+        .iter()
+        .any(|s| s.contains("inside code") || s.contains("lowercase")));
     // Both sentences of one line are split.
     let reqs = spec::requirements(&idx, FIXTURE_SPEC, "2.3.12.1");
     assert_eq!(reqs.len(), 2);
@@ -256,7 +305,10 @@ fn trace_maps_by_number_and_by_key_words() {
     );
     let rows = spec::trace(&p, &idx, FIXTURE_SPEC);
     assert_eq!(rows.len(), 4);
-    assert_eq!(rows[0].done_means.as_deref(), Some("Trait is pure (§2.3.12.3, requirement 1)"));
+    assert_eq!(
+        rows[0].done_means.as_deref(),
+        Some("Trait is pure (§2.3.12.3, requirement 1)")
+    );
     assert_eq!(rows[1].done_means, None, "{:?}", rows[1]);
     assert_eq!(
         rows[2].done_means.as_deref(),
@@ -325,7 +377,10 @@ fn not_latest_compares_numerically() {
     assert_eq!(d[0].line, Some(1));
     // The reverse (current v02.100, old v02.99 present) is fine.
     let fs = MemFs::new(&[
-        ("docs/SPEC_CURRENT.md", "**Handshake_Master_Spec_v02.100.md**\n"),
+        (
+            "docs/SPEC_CURRENT.md",
+            "**Handshake_Master_Spec_v02.100.md**\n",
+        ),
         ("Handshake_Master_Spec_v02.99.md", "# 1. A\n"),
         ("Handshake_Master_Spec_v02.100.md", "# 1. A\n"),
     ]);
@@ -351,7 +406,9 @@ fn frozen(changed: &[(&str, ChangeKind)], wp: Option<&str>) -> Vec<wpgate_core::
     ]);
     let policy = policy();
     let ws = Workspace::new(&policy, &fs);
-    run(&policy, |out| spec::check_frozen(changed, wp, &ws, out).expect("frozen"))
+    run(&policy, |out| {
+        spec::check_frozen(changed, wp, &ws, out).expect("frozen")
+    })
 }
 
 #[test]
@@ -381,7 +438,10 @@ fn frozen_new_version_needs_spec_update_packet() {
     let d = frozen(&change, Some("WP-1-SpecUpdate-Storage"));
     assert!(d.is_empty(), "{d:?}");
     // Unrelated files are fine.
-    let d = frozen(&[("src/lib.rs", ChangeKind::Modified)], Some("WP-1-Storage"));
+    let d = frozen(
+        &[("src/lib.rs", ChangeKind::Modified)],
+        Some("WP-1-Storage"),
+    );
     assert!(d.is_empty());
 }
 
@@ -425,9 +485,15 @@ fn corpus_spec_index() {
     );
     assert!(idx.find("A2.6.6.7.11").is_some());
     assert!(idx.find("§2.6.6.7.14").is_some());
-    assert_eq!(idx.find("7.6").map(|h| h.title.as_str()), Some("Development Roadmap"));
+    assert_eq!(
+        idx.find("7.6").map(|h| h.title.as_str()),
+        Some("Development Roadmap")
+    );
     // 10.5 is the Operator Consoles section, not the pasted calendar sub-document's 10.5.
-    assert!(idx.find("10.5").map(|h| h.title.starts_with("Operator Consoles")).unwrap_or(false));
+    assert!(idx
+        .find("10.5")
+        .map(|h| h.title.starts_with("Operator Consoles"))
+        .unwrap_or(false));
     // CX-DBP-040 is defined in the body of 2.3.12.3.
     let at = idx.find_rule_id("CX-DBP-040");
     assert_eq!(

@@ -129,8 +129,11 @@ pub fn count(d: &[Diagnostic], rule: &str) -> usize {
 /// The corpus directory, when present.
 pub fn corpus() -> Option<std::path::PathBuf> {
     // The brief's path (from /work/main), and the same from a worktree under /work/wt/.
-    ["../../../shared/corpus/handshake-2026-01-01", "../../../../shared/corpus/handshake-2026-01-01"]
-        .iter()
-        .map(|rel| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
-        .find(|p| p.is_dir())
+    [
+        "../../../shared/corpus/handshake-2026-01-01",
+        "../../../../shared/corpus/handshake-2026-01-01",
+    ]
+    .iter()
+    .map(|rel| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+    .find(|p| p.is_dir())
 }
