@@ -228,7 +228,6 @@ pub fn parse_board(path: &str, text: &str, id_re: &Regex) -> Board {
     let mut in_fence = false;
     let mut offset = 0usize;
     let mut current: Option<usize> = None;
-    let mut explicit_status: Vec<bool> = Vec::new();
     for (k, raw) in text.split_inclusive('\n').enumerate() {
         let line_no = k + 1;
         let start = offset;
@@ -266,7 +265,6 @@ pub fn parse_board(path: &str, text: &str, id_re: &Regex) -> Board {
                 let val = c.get(2).map(|m| m.as_str()).unwrap_or("").trim();
                 if key == "status" {
                     board.entries[ci].tag = Some(clean_tag(val));
-                    explicit_status[ci] = true;
                 } else {
                     let ids: Vec<String> = id_re
                         .find_iter(val)
@@ -298,15 +296,27 @@ pub fn parse_board(path: &str, text: &str, id_re: &Regex) -> Board {
                 .and_then(|c| c.get(1))
                 .map(|s| s.as_str().trim().to_string())
         });
+        // In a `Blocked` section the reason names the blockers:
+        // `- WP-1-B: Waiting for WP-1-A to VALIDATE`.
+        let mut blockers = vec![];
+        if normalize_status(&section).starts_with("BLOCKED") {
+            let ids: Vec<String> = id_re
+                .find_iter(after)
+                .map(|m| trim_id(m.as_str()).to_string())
+                .filter(|x| *x != id)
+                .collect();
+            if !ids.is_empty() {
+                blockers.push((after.trim().to_string(), ids, line_no));
+            }
+        }
         board.entries.push(BoardEntry {
             id,
             section: section.clone(),
             tag,
             line: line_no,
             span: Span::new(start, start + line.len()),
-            blockers: vec![],
+            blockers,
         });
-        explicit_status.push(false);
         current = Some(board.entries.len() - 1);
     }
     board
@@ -434,10 +444,9 @@ pub fn check_board(board: &Board, packets: &[Packet], policy: &BoardPolicy, out:
                 if acc.iter().any(|a| a.trim() == "*") {
                     continue;
                 }
-                let (ps, ok) = match &p.status {
-                    Some(s) => (s.value.clone(), status_accepted(&s.value, acc)),
-                    None => ("(no STATUS)".to_string(), false),
-                };
+                // A packet without STATUS is `packet.missing-field`'s business.
+                let Some(st) = &p.status else { continue };
+                let (ps, ok) = (st.value.clone(), status_accepted(&st.value, acc));
                 if !ok {
                     out.emit(
                         diag(

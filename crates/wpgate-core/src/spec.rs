@@ -10,6 +10,10 @@
 //! section 6), so a number can name several headings. A heading is *canonical* when its
 //! first number component equals the number of the enclosing top-level (`#`) section;
 //! lookups prefer canonical headings, then shallower heading levels, then the first.
+//!
+//! Sections end at the next heading of the same or a higher level, except that an
+//! unnumbered heading never ends a numbered section (in numbered specs those are accidents,
+//! such as shell comments after a broken code fence); it becomes a child instead.
 
 use std::collections::HashMap;
 
@@ -275,8 +279,9 @@ impl SpecIndex {
         let mut idx = SpecIndex::default();
         let mut fence = Fence::default();
         let mut offset = 0usize;
-        // Open headings by level: stack of indices.
-        let mut stack: Vec<usize> = Vec::new();
+        // Open headings: (index, effective level). An unnumbered heading nested under a
+        // numbered one gets at least its parent's level + 1.
+        let mut stack: Vec<(usize, u8)> = Vec::new();
         let mut top: Option<String> = None;
         for (k, line) in text.split_inclusive('\n').enumerate() {
             let line_no = k + 1;
@@ -288,15 +293,6 @@ impl SpecIndex {
             let Some((level, htext)) = atx_heading(line) else {
                 continue;
             };
-            // Close sections of same or deeper level.
-            while let Some(&last) = stack.last() {
-                if idx.headings[last].level >= level {
-                    idx.headings[last].range.end = start;
-                    stack.pop();
-                } else {
-                    break;
-                }
-            }
             let (number, rest) = match heading_number_re().captures(htext) {
                 Some(c) => {
                     let m = c.get(0).map(|m| m.end()).unwrap_or(0);
@@ -304,6 +300,18 @@ impl SpecIndex {
                 }
                 None => (None, htext),
             };
+            // Close sections of the same or a deeper level. An unnumbered heading never
+            // closes a numbered section: in numbered specs those are accidents (shell
+            // comments after a broken code fence) and become children instead.
+            while let Some(&(last, eff)) = stack.last() {
+                let lh = &idx.headings[last];
+                if eff >= level && (number.is_some() || lh.number.is_none()) {
+                    idx.headings[last].range.end = start;
+                    stack.pop();
+                } else {
+                    break;
+                }
+            }
             let mut rule_ids = Vec::new();
             for c in rule_id_re.captures_iter(rest) {
                 if let Some(m) = c.get(1).or_else(|| c.get(0)) {
@@ -312,10 +320,9 @@ impl SpecIndex {
             }
             let title = rule_id_re.replace_all(rest, "").trim().to_string();
             if level == 1 {
-                top = match &number {
-                    Some(n) if !n.contains('.') => Some(n.clone()),
-                    _ => None,
-                };
+                if let Some(n) = number.as_ref().filter(|n| !n.contains('.')) {
+                    top = Some(n.clone());
+                }
             }
             let canonical = match (&number, &top) {
                 (Some(n), Some(t)) => n.split('.').next() == Some(t.as_str()),
@@ -337,11 +344,15 @@ impl SpecIndex {
                 line: line_no,
                 span: Span::new(start, line_end),
                 range: Span::new(start, text.len()),
-                parent: stack.last().copied(),
+                parent: stack.last().map(|&(p, _)| p),
                 top: top.clone(),
                 canonical,
             });
-            stack.push(i);
+            let eff = match stack.last() {
+                Some(&(_, pe)) if pe >= level => pe.saturating_add(1),
+                _ => level,
+            };
+            stack.push((i, eff));
         }
         // Rule ids anywhere: attribute to the innermost section (last heading before).
         let starts: Vec<usize> = idx.headings.iter().map(|h| h.span.start).collect();
@@ -547,7 +558,22 @@ pub fn spec_name_in_current(text: &str) -> Option<(String, usize, Span)> {
             first = Some(item);
         }
     }
-    first
+    if first.is_some() {
+        return first;
+    }
+    // No bold name: the first versioned `.md` file name anywhere (links, backticks).
+    static ANY: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let any = ANY.get_or_init(|| {
+        #[allow(clippy::unwrap_used)]
+        Regex::new(r"[A-Za-z0-9_.-]+[_ -]v[0-9]+(?:\.[0-9]+)*\.md").unwrap()
+    });
+    any.find(text).map(|m| {
+        (
+            m.as_str().to_string(),
+            crate::diag::line_of(text, m.start()),
+            Span::new(m.start(), m.end()),
+        )
+    })
 }
 
 /// The current spec as loaded for a run.
@@ -566,7 +592,7 @@ fn dir_of(path: &str) -> &str {
 }
 
 fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() || name.contains('/') && !dir.is_empty() && name.starts_with(dir) {
+    if dir.is_empty() || name.starts_with(&format!("{dir}/")) {
         name.to_string()
     } else {
         format!("{}/{}", dir.trim_end_matches('/'), name)
@@ -630,8 +656,7 @@ pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
     check_current(ws, out)?;
     let Some(spec) = load(ws)? else { return Ok(()) };
     let packets = ws.packets()?;
-    check_packets(packets, &spec, &ws.policy.spec, out);
-    Ok(())
+    check_packets(packets, &spec, &ws.policy.spec, out)
 }
 
 /// `spec.current-missing` and `spec.not-latest`.
@@ -717,12 +742,33 @@ pub fn check_current(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
     Ok(())
 }
 
+/// Compiles `spec.non_main_body_titles`.
+pub fn title_regexes(policy: &SpecPolicy) -> Result<Vec<Regex>, Error> {
+    policy
+        .non_main_body_titles
+        .iter()
+        .map(|r| {
+            Regex::new(r).map_err(|e| Error::Usage(format!("spec.non_main_body_titles `{r}`: {e}")))
+        })
+        .collect()
+}
+
 /// Is heading `i` outside the Main Body? Returns the reason.
 pub fn non_main_body_reason(index: &SpecIndex, i: usize, policy: &SpecPolicy) -> Option<String> {
+    let res = title_regexes(policy).unwrap_or_default();
+    non_main_body_reason_with(index, i, policy, &res)
+}
+
+/// [`non_main_body_reason`] with compiled title regexes.
+pub fn non_main_body_reason_with(
+    index: &SpecIndex,
+    i: usize,
+    policy: &SpecPolicy,
+    title_res: &[Regex],
+) -> Option<String> {
     let mut chain = vec![i];
     chain.extend(index.ancestors(i));
-    for re in &policy.non_main_body_titles {
-        let Ok(re) = Regex::new(re) else { continue };
+    for re in title_res {
         for &c in &chain {
             if re.is_match(&index.headings[c].title) {
                 return Some(format!("it lies under {}", index.describe(c)));
@@ -764,18 +810,17 @@ pub fn check_packets(
     spec: &LoadedSpec,
     policy: &SpecPolicy,
     out: &mut Emitter,
-) {
-    let index = &spec.index;
-    let rid_re = Regex::new(&policy.rule_id_pattern).ok();
+) -> Result<(), Error> {
+    let title_res = title_regexes(policy)?;
     for p in packets {
         for a in &p.spec_anchors {
-            check_anchor(p, a, spec, policy, rid_re.as_ref(), out);
+            check_anchor(p, a, spec, policy, &title_res, out);
         }
         if policy.require_done_means_mapping {
             check_done_means(p, out);
         }
     }
-    let _ = index;
+    Ok(())
 }
 
 fn looks_like_rule_id(s: &str) -> bool {
@@ -795,7 +840,7 @@ fn check_anchor(
     a: &Anchor,
     spec: &LoadedSpec,
     policy: &SpecPolicy,
-    _rid_re: Option<&Regex>,
+    title_res: &[Regex],
     out: &mut Emitter,
 ) {
     let index = &spec.index;
@@ -832,8 +877,19 @@ fn check_anchor(
         )
         .at(&p.path, a.line, a.span)
         .with_wp(&p.id);
+        let mut help = Vec::new();
         if let Some(h) = where_now(index, &spec.text, title, &rule_ids) {
-            d = d.with_help(h);
+            help.push(h);
+        }
+        if let Some(i) = nearest_parent(index, number) {
+            let mut s = format!("the nearest existing section is {}", index.describe(i));
+            if let Some(r) = non_main_body_reason_with(index, i, policy, title_res) {
+                s.push_str(&format!(" (not Main Body: {r})"));
+            }
+            help.push(s);
+        }
+        if !help.is_empty() {
+            d = d.with_help(help.join("; "));
         }
         out.emit(d);
         return;
@@ -886,7 +942,7 @@ fn check_anchor(
         }
         out.emit(d);
     }
-    if let Some(reason) = non_main_body_reason(index, target, policy) {
+    if let Some(reason) = non_main_body_reason_with(index, target, policy, title_res) {
         out.emit(
             diag(
                 "spec.anchor-roadmap",
@@ -900,6 +956,18 @@ fn check_anchor(
             .with_wp(&p.id),
         );
     }
+}
+
+/// The closest existing ancestor number of a missing one (`7.6.3.7` → `7.6.3`).
+fn nearest_parent(index: &SpecIndex, number: &str) -> Option<usize> {
+    let mut n = normalize_number(number);
+    while let Some(p) = n.rfind('.') {
+        n.truncate(p);
+        if let Some(&i) = index.candidates(&n).first() {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// "now at §2.3.13.1" help for a title / rule ids that moved.

@@ -259,3 +259,76 @@ fn corpus_board() {
     assert_eq!(ready, 42);
     assert_eq!(b.entries.iter().filter(|e| e.section == "Done").count(), 7);
 }
+
+#[test]
+fn blocked_section_reasons_name_blockers() {
+    let b = parse(
+        "## Blocked\n\n- WP-1-AppState-Refactoring: Waiting for WP-1-Storage-Abstraction-Layer to VALIDATE (ETA 3 days)\n- WP-1-Dual-Backend-Tests: Blocked on 2 dependencies (WP-1-Storage-Abstraction-Layer, WP-1-Migration-Framework)\n",
+    );
+    assert_eq!(b.entries.len(), 2);
+    assert_eq!(
+        b.entries[0].blockers[0].1,
+        vec!["WP-1-Storage-Abstraction-Layer"]
+    );
+    assert_eq!(
+        b.entries[1].blockers[0].1,
+        vec!["WP-1-Storage-Abstraction-Layer", "WP-1-Migration-Framework"]
+    );
+    assert_eq!(
+        board::entry_status(&b.entries[0], &BoardPolicy::default()).as_deref(),
+        Some("BLOCKED")
+    );
+    // Outside a Blocked section other ids on the line are not blockers.
+    let b = parse("## Ready for Dev\n- **[WP-1-A]** - Absorbed into WP-1-B. [SUPERSEDED]\n");
+    assert!(b.entries[0].blockers.is_empty());
+}
+
+/// Findings on the real corpus: packet STATUS read with a minimal extractor (the packet
+/// parser is developed separately) and compared with the real board.
+#[test]
+fn corpus_board_findings() {
+    let Some(dir) = corpus() else {
+        eprintln!("corpus absent; skipped");
+        return;
+    };
+    let raw = std::fs::read(dir.join("docs/TASK_BOARD.md")).expect("board");
+    let b = parse(&String::from_utf8_lossy(&raw));
+    let re = regex::Regex::new(r"(?m)^\s*[-*]?\s*\*\*(?:STATUS|Status)(?::\*\*|\*\*:)\s*(.+)$")
+        .expect("re");
+    let mut packets = Vec::new();
+    for e in std::fs::read_dir(dir.join("docs/task_packets"))
+        .expect("dir")
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("WP-") {
+            continue;
+        }
+        let t = String::from_utf8_lossy(&std::fs::read(e.path()).expect("read")).into_owned();
+        let mut p = packet(name.trim_end_matches(".md"));
+        if let Some(c) = re.captures(&t) {
+            p = with_status(p, c[1].trim());
+        }
+        packets.push(p);
+    }
+    let policy = policy();
+    let d = run(&policy, |out| {
+        board::check_board(&b, &packets, &policy.board, out)
+    });
+    eprintln!(
+        "corpus: {} packets, {} board entries",
+        packets.len(),
+        b.entries.len()
+    );
+    for r in [
+        "board.status-mismatch",
+        "board.missing-packet",
+        "board.unlisted-packet",
+    ] {
+        eprintln!("  {r}: {}", count(&d, r));
+    }
+    for x in &d {
+        eprintln!("  {} {}", x.rule, x.message);
+    }
+    assert_eq!(packets.len(), 87);
+}

@@ -17,7 +17,9 @@ fn check_anchor(a: wpgate_core::packet::Anchor, pol: &SpecPolicy) -> Vec<wpgate_
     let policy = policy();
     let p = with_anchors(packet("WP-1-Demo"), vec![a]);
     let spec = loaded();
-    run(&policy, |out| spec::check_packets(&[p], &spec, pol, out))
+    run(&policy, |out| {
+        spec::check_packets(&[p], &spec, pol, out).expect("check")
+    })
 }
 
 const CURRENT: &str = "# SPEC_CURRENT\n\nThe current spec is:\n\n**Demo_Master_Spec_v01.002.md**\n\nGovernance: **Demo Codex v1.4.md**\n";
@@ -70,6 +72,32 @@ fn appendix_style_and_section_sign_resolve() {
         );
     }
     assert!(idx.find("2.6.6.7.12").is_none());
+}
+
+#[test]
+fn unnumbered_headings_do_not_close_numbered_sections() {
+    let text = "# 1. One\n## 1.1 Sub\n```bash\n# comment\n```\n# stray comment\nMUST stay in 1.1.\n## 1.2 Next\n# 2. Two\n";
+    let idx = SpecIndex::build(text);
+    let h = idx.find("1.1").expect("1.1");
+    assert!(text[h.range.start..h.range.end].contains("MUST stay in 1.1."));
+    assert!(!text[h.range.start..h.range.end].contains("1.2 Next"));
+    assert_eq!(spec::requirements(&idx, text, "1.1").len(), 1);
+    assert!(idx.find("2").map(|h| h.canonical).unwrap_or(false));
+    assert!(idx.find("1.2").map(|h| h.canonical).unwrap_or(false));
+}
+
+#[test]
+fn missing_anchor_names_nearest_parent() {
+    let d = check_anchor(
+        anchor("§7.6.3.7", Some("7.6.3.7"), None, &[]),
+        &SpecPolicy::default(),
+    );
+    assert_eq!(rules_of(&d), vec!["spec.anchor-missing"]);
+    let help = d[0].help.as_deref().unwrap_or("");
+    assert!(
+        help.contains("§7.6.3") && help.contains("not Main Body"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -253,13 +281,16 @@ fn done_means_unmapped_only_when_enabled() {
     let policy = policy();
     let d = run(&policy, |out| {
         spec::check_packets(std::slice::from_ref(&p), &spec, &SpecPolicy::default(), out)
+            .expect("check");
     });
     assert!(d.is_empty());
     let on = SpecPolicy {
         require_done_means_mapping: true,
         ..SpecPolicy::default()
     };
-    let d = run(&policy, |out| spec::check_packets(&[p], &spec, &on, out));
+    let d = run(&policy, |out| {
+        spec::check_packets(&[p], &spec, &on, out).expect("check")
+    });
     assert_eq!(count(&d, "spec.done-means-unmapped"), 2, "{d:?}");
     assert!(d[0].message.contains("All tests pass"));
 }
@@ -505,4 +536,124 @@ fn corpus_spec_index() {
     // The roadmap rule sees 7.6.3.x as non-Main-Body by default.
     let i = idx.candidates("7.6.3")[0];
     assert!(spec::non_main_body_reason(&idx, i, &SpecPolicy::default()).is_some());
+}
+
+#[test]
+fn spec_name_without_bold_is_found() {
+    let (name, line, _) =
+        spec::spec_name_in_current("# Current\n\nSee [spec](../Demo_Master_Spec_v01.002.md).\n")
+            .expect("name");
+    assert_eq!(name, "Demo_Master_Spec_v01.002.md");
+    assert_eq!(line, 3);
+    assert!(spec::spec_name_in_current("# Current\nnothing\n").is_none());
+}
+
+#[test]
+fn bad_title_regex_is_an_error() {
+    let pol = SpecPolicy {
+        non_main_body_titles: vec!["(".into()],
+        ..SpecPolicy::default()
+    };
+    let policy = policy();
+    let spec = loaded();
+    let mut out = wpgate_core::rules::Emitter::new(&policy);
+    assert!(spec::check_packets(&[], &spec, &pol, &mut out).is_err());
+}
+
+/// Findings on the real corpus: anchors read with a minimal extractor (the packet parser
+/// is developed separately) and resolved against the real spec. Prints a summary.
+#[test]
+fn corpus_anchor_findings() {
+    let Some(dir) = corpus() else {
+        eprintln!("corpus absent; skipped");
+        return;
+    };
+    let raw = std::fs::read(dir.join("Handshake_Master_Spec_v02.100.md")).expect("spec");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let spec = LoadedSpec {
+        path: "Handshake_Master_Spec_v02.100.md".into(),
+        index: SpecIndex::build(&text),
+        text: text.into(),
+        build_time: Default::default(),
+    };
+    let re = regex::Regex::new(
+        r"(?:^|[^v0-9.])(?:§|\?\?|A)?([0-9]+(?:\.[0-9]+)+)(?:\s*\(([^)]*)\))?((?:\s*\[[A-Z0-9-]+\])*)",
+    )
+    .expect("re");
+    let mut packets = Vec::new();
+    let pdir = dir.join("docs/task_packets");
+    for e in std::fs::read_dir(&pdir).expect("dir").flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("WP-") {
+            continue;
+        }
+        let t = String::from_utf8_lossy(&std::fs::read(e.path()).expect("read")).into_owned();
+        let Some(line) = t
+            .lines()
+            .find(|l| l.contains("SPEC_ANCHOR") && !l.contains("Spec:"))
+        else {
+            continue;
+        };
+        let line_no = t.lines().position(|l| l == line).unwrap_or(0) + 1;
+        let value = line.split_once(':').map(|x| x.1).unwrap_or("");
+        let mut anchors = Vec::new();
+        for item in value.split(',') {
+            let Some(c) = re.captures(item) else { continue };
+            let ids: Vec<&str> = c
+                .get(3)
+                .map(|m| m.as_str())
+                .unwrap_or("")
+                .split(['[', ']', ' '])
+                .filter(|s| !s.is_empty())
+                .collect();
+            let mut a = anchor(
+                item.trim(),
+                c.get(1).map(|m| m.as_str()),
+                c.get(2).map(|m| m.as_str()),
+                &ids,
+            );
+            a.line = line_no;
+            anchors.push(a);
+        }
+        let id = name.trim_end_matches(".md").to_string();
+        packets.push(with_anchors(packet(&id), anchors));
+    }
+    let policy = policy();
+    let corpus_pol = SpecPolicy {
+        main_body: ["1", "2", "3", "4", "5", "6", "9", "10", "11"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        ..SpecPolicy::default()
+    };
+    let d = run(&policy, |out| {
+        spec::check_packets(&packets, &spec, &corpus_pol, out).expect("check")
+    });
+    let anchors: usize = packets.iter().map(|p| p.spec_anchors.len()).sum();
+    eprintln!(
+        "corpus: {} packets with SPEC_ANCHOR, {anchors} anchors",
+        packets.len()
+    );
+    for r in [
+        "spec.anchor-missing",
+        "spec.anchor-roadmap",
+        "spec.anchor-title-mismatch",
+    ] {
+        eprintln!("  {r}: {}", count(&d, r));
+    }
+    for x in &d {
+        eprintln!(
+            "  {} {}: {}{}",
+            x.rule,
+            x.wp.as_deref().unwrap_or(""),
+            x.message,
+            x.help
+                .as_deref()
+                .map(|h| format!(" [help: {h}]"))
+                .unwrap_or_default()
+        );
+    }
+    assert!(anchors > 50);
+    // The corpus anchors many packets to the 7.6.3 roadmap.
+    assert!(count(&d, "spec.anchor-roadmap") > 0);
 }
