@@ -143,7 +143,8 @@ fn status_mismatch() {
     let b = parse(FIXTURE_BOARD);
     let mut ps = fixture_packets();
     ps[5] = with_status(packet("WP-1-Tokenization-Service-v3"), "Done");
-    ps[0].status = None;
+    ps[0].status = None; // no STATUS: packet.missing-field's business, not this rule's
+    ps[1] = with_status(packet("WP-1-Operator-Consoles-v2"), "In Progress");
     let policy = policy();
     let d = run(&policy, |out| {
         board::check_board(&b, &ps, &policy.board, out)
