@@ -99,6 +99,9 @@ pub fn graph_from(packets: &[Packet], board: Option<&Board>, policy: &DepsPolicy
             add_edge(&mut g, &p.id, &d.value, &p.path, d.line, d.span);
         }
     }
+    if let Some(b) = board {
+        g.nodes.extend(b.entries.iter().map(|e| e.id.clone()));
+    }
     if let (Some(b), true) = (board, policy.board_blockers) {
         for e in &b.entries {
             for (_, ids, line) in &e.blockers {
@@ -182,10 +185,14 @@ pub fn check_with(
     out: &mut Emitter,
 ) {
     let g = graph_from(packets, board, policy);
-    let known: BTreeSet<String> = packets
+    // Packets, and board entries (a GAP entry is a planned packet without a file yet).
+    let mut known: BTreeSet<String> = packets
         .iter()
         .flat_map(|p| board::packet_ids(p).into_iter())
         .collect();
+    if let Some(b) = board {
+        known.extend(b.entries.iter().map(|e| e.id.clone()));
+    }
     for (from, es) in &g.edges {
         for e in es {
             if !known.contains(&e.to) {
@@ -346,9 +353,9 @@ pub fn is_validated(
     id: &str,
     packets: &[Packet],
     board: Option<&Board>,
-    ws_policy: &crate::Policy,
+    policy: &crate::Policy,
 ) -> (bool, String) {
-    let vs = &ws_policy.deps.validated_statuses;
+    let vs = &policy.deps.validated_statuses;
     if let Some(p) = packets
         .iter()
         .find(|p| board::packet_ids(p).iter().any(|x| x == id))

@@ -58,6 +58,17 @@ fn unknown_dependency() {
         deps::check_with(&ps, None, &policy.deps, out)
     });
     assert!(d.is_empty());
+    // A board entry without a packet file (GAP) is a known id.
+    let ps = vec![with_deps(packet("WP-1-B"), &["WP-1-Gap"])];
+    let b = board_of("## Gates\n1. **[WP-1-Gap]** - planned\n   - Status: [GAP]\n");
+    let d = run(&policy, |out| {
+        deps::check_with(&ps, Some(&b), &policy.deps, out)
+    });
+    assert!(d.is_empty(), "{d:?}");
+    let d = run(&policy, |out| {
+        deps::check_with(&ps, None, &policy.deps, out)
+    });
+    assert_eq!(rules_of(&d), vec!["deps.unknown"]);
 }
 
 #[test]
