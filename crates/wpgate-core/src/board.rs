@@ -36,6 +36,9 @@ pub struct BoardPolicy {
     pub no_packet_statuses: Vec<String>,
     /// Board or packet statuses meaning "in progress" (stalled check, scope overlap).
     pub in_progress_statuses: Vec<String>,
+    /// Board or packet statuses of archived packets (superseded): not checked against the
+    /// spec and not counted for a phase.
+    pub archived_statuses: Vec<String>,
     /// `board.stalled` after this many days without a commit touching the packet or scope.
     pub stalled_days: u32,
     /// Regex of packet ids on the board.
@@ -61,6 +64,7 @@ impl Default for BoardPolicy {
             status_map: m,
             no_packet_statuses: v(&["GAP"]),
             in_progress_statuses: v(&["IN PROGRESS"]),
+            archived_statuses: v(&["SUPERSEDED"]),
             stalled_days: 14,
             id_pattern: DEFAULT_ID_PATTERN.to_string(),
         }
@@ -489,6 +493,32 @@ pub fn check_board(board: &Board, packets: &[Packet], policy: &BoardPolicy, out:
             );
         }
     }
+}
+
+/// Is the packet archived: its STATUS or any of its board entries has an archived status
+/// (`board.archived_statuses`, default SUPERSEDED)?
+pub fn is_archived(p: &Packet, board: Option<&Board>, policy: &BoardPolicy) -> bool {
+    if let Some(s) = &p.status {
+        if status_in(&s.value, &policy.archived_statuses) {
+            return true;
+        }
+    }
+    let ids = packet_ids(p);
+    board
+        .map(|b| {
+            b.entries.iter().any(|e| {
+                ids.contains(&e.id)
+                    && e.tag
+                        .as_deref()
+                        .map(|t| status_in(t, &policy.archived_statuses))
+                        .or_else(|| {
+                            entry_status(e, policy)
+                                .map(|s| status_in(&s, &policy.archived_statuses))
+                        })
+                        .unwrap_or(false)
+            })
+        })
+        .unwrap_or(false)
 }
 
 /// Is the packet in progress (by its STATUS or any board entry)?

@@ -18,15 +18,12 @@ use crate::workspace::Workspace;
 pub struct PhasePolicy {
     /// Id prefix of a phase's packets; `{phase}` is replaced by the phase (`WP-1-`).
     pub packet_prefix: String,
-    /// Statuses (board or packet) of packets that no longer count for the phase.
-    pub excluded_statuses: Vec<String>,
 }
 
 impl Default for PhasePolicy {
     fn default() -> Self {
         PhasePolicy {
             packet_prefix: "WP-{phase}-".to_string(),
-            excluded_statuses: vec!["SUPERSEDED".to_string()],
         }
     }
 }
@@ -198,7 +195,7 @@ pub fn phase_check_with(
     ids.sort();
     ids.dedup();
     let vs = &policy.deps.validated_statuses;
-    let ex = &policy.phase.excluded_statuses;
+    let ex = &policy.board.archived_statuses;
     let g = crate::deps::graph_from(packets, board, &policy.deps);
     let mut rows = Vec::new();
     for id in &ids {

@@ -621,25 +621,43 @@ fn locate(ws: &Workspace) -> Result<(Option<(String, usize, Span)>, Option<Strin
     Ok((Some((name, line, span)), None))
 }
 
+/// The last index built: reused while the same decoded text (same `Arc`, i.e. the same
+/// [`Workspace`]) and rule-id pattern are asked for, so a run indexes the spec once even when
+/// several checks (spec, phase) load it.
+static LAST: std::sync::Mutex<Option<(String, std::sync::Arc<LoadedSpec>)>> =
+    std::sync::Mutex::new(None);
+
 /// Loads and indexes the current spec (`Ok(None)` when SPEC_CURRENT names no existing file).
-pub fn load(ws: &Workspace) -> Result<Option<LoadedSpec>, Error> {
+pub fn load(ws: &Workspace) -> Result<Option<std::sync::Arc<LoadedSpec>>, Error> {
     let (_, path) = locate(ws)?;
     let Some(path) = path else { return Ok(None) };
     let Some(tf) = ws.text(&path)? else {
         return Ok(None);
     };
-    let re = regex::RegexBuilder::new(&ws.policy.spec.rule_id_pattern)
+    let pattern = ws.policy.spec.rule_id_pattern.clone();
+    if let Ok(guard) = LAST.lock() {
+        if let Some((pat, hit)) = guard.as_ref() {
+            if *pat == pattern && hit.path == path && std::sync::Arc::ptr_eq(&hit.text, &tf.text) {
+                return Ok(Some(hit.clone()));
+            }
+        }
+    }
+    let re = regex::RegexBuilder::new(&pattern)
         .size_limit(ws.policy.limits.regex_size_limit)
         .build()
         .map_err(|e| Error::Usage(format!("spec.rule_id_pattern: {e}")))?;
     let t0 = std::time::Instant::now();
     let index = SpecIndex::build_with(&tf.text, &re);
-    Ok(Some(LoadedSpec {
+    let loaded = std::sync::Arc::new(LoadedSpec {
         path,
         text: tf.text.clone(),
         index,
         build_time: t0.elapsed(),
-    }))
+    });
+    if let Ok(mut guard) = LAST.lock() {
+        *guard = Some((pattern, loaded.clone()));
+    }
+    Ok(Some(loaded))
 }
 
 /// The path of the current spec file, when SPEC_CURRENT names an existing one.
@@ -655,8 +673,15 @@ pub fn current_spec_path(ws: &Workspace) -> Result<Option<String>, Error> {
 pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
     check_current(ws, out)?;
     let Some(spec) = load(ws)? else { return Ok(()) };
-    let packets = ws.packets()?;
-    check_packets(packets, &spec, &ws.policy.spec, out)
+    // Archived (superseded) packets keep their historical anchors; they are not checked.
+    let board = crate::board::load(ws)?;
+    let live: Vec<Packet> = ws
+        .packets()?
+        .iter()
+        .filter(|p| !crate::board::is_archived(p, board.as_ref(), &ws.policy.board))
+        .cloned()
+        .collect();
+    check_packets(&live, &spec, &ws.policy.spec, out)
 }
 
 /// `spec.current-missing` and `spec.not-latest`.

@@ -333,3 +333,30 @@ fn corpus_board_findings() {
     }
     assert_eq!(packets.len(), 87);
 }
+
+#[test]
+fn archived_packets() {
+    let b = parse(FIXTURE_BOARD);
+    let pol = BoardPolicy::default();
+    assert!(board::is_archived(
+        &packet("WP-1-Flight-Recorder-v2"),
+        Some(&b),
+        &pol
+    ));
+    assert!(board::is_archived(
+        &packet("WP-1-Diagnostic-Pipe"),
+        Some(&b),
+        &pol
+    ));
+    assert!(!board::is_archived(
+        &packet("WP-1-Flight-Recorder-v3"),
+        Some(&b),
+        &pol
+    ));
+    assert!(board::is_archived(
+        &with_status(packet("WP-1-X"), "Superseded"),
+        None,
+        &pol
+    ));
+    assert!(!board::is_archived(&packet("WP-1-X"), None, &pol));
+}

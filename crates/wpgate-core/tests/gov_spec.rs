@@ -374,6 +374,9 @@ fn current_spec_found_next_to_spec_current_is_quiet() {
     assert!(d.is_empty(), "{d:?}");
     let loaded = spec::load(&ws).expect("load").expect("spec");
     assert_eq!(loaded.path, "docs/Demo_Master_Spec_v01.002.md");
+    // Indexed once per workspace: a second load returns the same index.
+    let again = spec::load(&ws).expect("load").expect("spec");
+    assert!(std::sync::Arc::ptr_eq(&loaded, &again));
 }
 
 #[test]
