@@ -360,3 +360,21 @@ fn archived_packets() {
     ));
     assert!(!board::is_archived(&packet("WP-1-X"), None, &pol));
 }
+
+#[test]
+fn protocol_phase_gate_format() {
+    let b = parse(
+        "## 🚨 PHASE 1 CLOSURE GATES (BLOCKING - MUST COMPLETE)\n\n**Status:** HOLDING\n\nGate-critical WPs:\n1. ✅ WP-1-Storage-Abstraction-Layer [READY FOR DEV]\n2. ❌ WP-1-AppState-Refactoring [GAP - packet not yet created]\n\nPhase closure criteria:\n- [ ] All 4 gate-critical WPs are VALIDATED\n",
+    );
+    assert_eq!(b.entries.len(), 2, "{b:?}");
+    let pol = BoardPolicy::default();
+    assert_eq!(b.entries[0].id, "WP-1-Storage-Abstraction-Layer");
+    assert_eq!(
+        board::entry_status(&b.entries[0], &pol).as_deref(),
+        Some("READY FOR DEV")
+    );
+    assert_eq!(
+        board::entry_status(&b.entries[1], &pol).as_deref(),
+        Some("GAP")
+    );
+}
