@@ -1,12 +1,601 @@
-//! (stub) board rules; filled in by the governance-rules work.
+//! The task board (`docs/TASK_BOARD.md`): sections, entries and their status tags, and the
+//! rules keeping it in sync with the packets.
+//!
+//! Entry formats handled (all seen in real boards):
+//! - `- **[WP-1-X]** / FAIL: reason … [READY FOR DEV]` (bracket tag at the end of the line);
+//! - `- **[WP-1-X]** - [VALIDATED]`, `- **[WP-1-X]** - [SUPERSEDED by WP-1-Y]`;
+//! - `- **[WP-1-X]** / IN PROGRESS: text` (status word after `/`);
+//! - `1. **[WP-1-X]** - text` with nested `- Status: [READY FOR DEV 🔴]` and
+//!   `- Blocker: WP-1-Y (MUST COMPLETE FIRST)` sub-bullets;
+//! - `1. ✅ WP-1-X [READY FOR DEV]`.
+//!
+//! The tag precedence is: `Status:` sub-bullet, trailing bracket tag, `/ WORD:` status;
+//! with none of them the section heading stands for the status.
 
+use std::collections::BTreeMap;
+
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::rules::RuleInfo;
+use crate::diag::{Severity, Span};
+use crate::error::Error;
+use crate::packet::Packet;
+use crate::rules::{diag, Emitter, RuleInfo};
+use crate::workspace::{id_from_path, Workspace};
 
 /// Policy section `[board]`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
-pub struct BoardPolicy {}
+pub struct BoardPolicy {
+    /// Board status → packet STATUS values accepted for it. Keys and values are compared
+    /// normalised (case, `-`/`_`/spaces and emoji ignored); a packet status is accepted when
+    /// it contains an accepted value as a whole-word sequence (`Done [VALIDATED]` contains
+    /// `VALIDATED`). `"*"` accepts anything. Board statuses not listed are not checked.
+    pub status_map: BTreeMap<String, Vec<String>>,
+    /// Board statuses whose entries need no packet file yet (`board.missing-packet`).
+    pub no_packet_statuses: Vec<String>,
+    /// Board or packet statuses meaning "in progress" (stalled check, scope overlap).
+    pub in_progress_statuses: Vec<String>,
+    /// Board or packet statuses of archived packets (superseded): not checked against the
+    /// spec and not counted for a phase.
+    pub archived_statuses: Vec<String>,
+    /// `board.stalled` after this many days without a commit touching the packet or scope.
+    pub stalled_days: u32,
+    /// Regex of packet ids on the board.
+    pub id_pattern: String,
+}
 
-pub const RULES: &[RuleInfo] = &[];
+fn v(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+impl Default for BoardPolicy {
+    fn default() -> Self {
+        let mut m = BTreeMap::new();
+        m.insert("READY FOR DEV".into(), v(&["READY FOR DEV", "READY"]));
+        m.insert("READY".into(), v(&["READY FOR DEV", "READY"]));
+        m.insert("IN PROGRESS".into(), v(&["IN PROGRESS"]));
+        m.insert("BLOCKED".into(), v(&["BLOCKED"]));
+        m.insert("DONE".into(), v(&["DONE", "VALIDATED"]));
+        m.insert("VALIDATED".into(), v(&["VALIDATED"]));
+        m.insert("SUPERSEDED".into(), v(&["*"]));
+        m.insert("GAP".into(), v(&["*"]));
+        BoardPolicy {
+            status_map: m,
+            no_packet_statuses: v(&["GAP"]),
+            in_progress_statuses: v(&["IN PROGRESS"]),
+            archived_statuses: v(&["SUPERSEDED"]),
+            stalled_days: 14,
+            id_pattern: DEFAULT_ID_PATTERN.to_string(),
+        }
+    }
+}
+
+pub const DEFAULT_ID_PATTERN: &str = r"WP-[0-9A-Za-z]+-[A-Za-z0-9][A-Za-z0-9._-]*";
+
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "board.status-mismatch",
+        default: Severity::Error,
+        summary: "the packet's STATUS disagrees with its task board entry",
+        help: "The board is the single source of truth and must never drift from the packets \
+(6.3). Update the board entry (or the packet STATUS) so both say the same; the accepted pairs \
+are policy board.status_map.",
+        example: "board: `- **[WP-1-X]** - [VALIDATED]`, packet: `**Status:** Ready for Dev`",
+    },
+    RuleInfo {
+        id: "board.missing-packet",
+        default: Severity::Error,
+        summary: "the task board names a packet that has no file",
+        help: "Every board entry (except GAP entries, policy board.no_packet_statuses) must have \
+its packet in the packets directory. Create the packet or fix the id on the board.",
+        example: "- **[WP-1-Ghost]** - [READY FOR DEV]   (no docs/task_packets/WP-1-Ghost.md)",
+    },
+    RuleInfo {
+        id: "board.unlisted-packet",
+        default: Severity::Warning,
+        summary: "a packet is not on the task board",
+        help: "New packets go to `Ready for Dev` on the board immediately (6.3). Add an entry \
+for the packet.",
+        example: "docs/task_packets/WP-1-New.md exists; TASK_BOARD.md never names WP-1-New",
+    },
+    RuleInfo {
+        id: "board.stalled",
+        default: Severity::Warning,
+        summary: "an in-progress packet has had no commit for too long",
+        help: "No stalled WPs (>2 weeks idle, Part 2 Step 2): finish, block (with reason) or \
+re-plan the packet. The limit is policy board.stalled_days.",
+        example: "WP-1-X In Progress, last commit touching its scope 30 days ago",
+    },
+];
+
+/// A section heading of the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BoardSection {
+    pub title: String,
+    pub line: usize,
+}
+
+/// One packet entry of the board.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BoardEntry {
+    pub id: String,
+    /// Title of the enclosing `##` section.
+    pub section: String,
+    /// The status tag as written (`READY FOR DEV 🔴`, `SUPERSEDED by WP-1-Y`), if any.
+    pub tag: Option<String>,
+    /// 1-based line of the entry.
+    pub line: usize,
+    /// Byte span of the entry line.
+    #[serde(skip)]
+    pub span: Span,
+    /// `Blocker:` / `Depends on:` sub-bullets: (text as written, packet ids named, line).
+    pub blockers: Vec<(String, Vec<String>, usize)>,
+}
+
+/// The parsed board.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Board {
+    pub path: String,
+    pub sections: Vec<BoardSection>,
+    pub entries: Vec<BoardEntry>,
+}
+
+impl Board {
+    /// Entries naming `id`.
+    pub fn entries_for<'b>(&'b self, id: &'b str) -> impl Iterator<Item = &'b BoardEntry> + 'b {
+        self.entries.iter().filter(move |e| e.id == id)
+    }
+}
+
+/// Normalises a status: uppercase, `-`/`_` as spaces, emoji and punctuation dropped,
+/// whitespace collapsed.
+pub fn normalize_status(s: &str) -> String {
+    let mapped: String = s
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                ' '
+            }
+        })
+        .filter(|c| c.is_ascii())
+        .collect();
+    mapped.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Is `needle` (normalised) a whole-word sequence of `hay` (normalised), not preceded by NOT?
+pub fn status_contains(hay: &str, needle: &str) -> bool {
+    let h: Vec<&str> = hay.split(' ').filter(|w| !w.is_empty()).collect();
+    let n: Vec<&str> = needle.split(' ').filter(|w| !w.is_empty()).collect();
+    if n.is_empty() || n.len() > h.len() {
+        return false;
+    }
+    (0..=h.len() - n.len()).any(|i| h[i..i + n.len()] == n[..] && (i == 0 || h[i - 1] != "NOT"))
+}
+
+fn sub_bullet_re() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        #[allow(clippy::unwrap_used)]
+        Regex::new(
+            r"(?i)^(?:\s+[-*+]|\s+[0-9]+[.)])\s+(?:\*\*)?(status|blockers?|depends on)(?:\*\*)?\s*:\s*(?:\*\*)?\s*(.*)$",
+        )
+        .unwrap()
+    })
+}
+
+fn list_item_re() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        #[allow(clippy::unwrap_used)]
+        Regex::new(r"^ ?(?:[-*+]|[0-9]+[.)])\s+").unwrap()
+    })
+}
+
+fn slash_status_re() -> &'static Regex {
+    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        #[allow(clippy::unwrap_used)]
+        Regex::new(r"^[\]*\s]*/\s*([A-Za-z][A-Za-z _-]*?)\s*(?:\([^)]*\))?\s*:").unwrap()
+    })
+}
+
+/// The bracketed tag ending a line: `… [READY FOR DEV]` → `READY FOR DEV`.
+fn trailing_tag(s: &str) -> Option<&str> {
+    let t = s.trim_end().trim_end_matches(['.', ' ']);
+    let t = t.strip_suffix(']')?;
+    let open = t.rfind('[')?;
+    let inner = t[open + 1..].trim();
+    if inner.is_empty() {
+        None
+    } else {
+        Some(inner)
+    }
+}
+
+fn clean_tag(s: &str) -> String {
+    let s = s.trim().trim_matches('*').trim();
+    let s = s.strip_prefix('[').unwrap_or(s);
+    let s = s.strip_suffix(']').unwrap_or(s);
+    s.trim().to_string()
+}
+
+/// Parses a task board. Never fails.
+pub fn parse_board(path: &str, text: &str, id_re: &Regex) -> Board {
+    let mut board = Board {
+        path: path.to_string(),
+        ..Board::default()
+    };
+    let mut section = String::new();
+    let mut in_fence = false;
+    let mut offset = 0usize;
+    let mut current: Option<usize> = None;
+    for (k, raw) in text.split_inclusive('\n').enumerate() {
+        let line_no = k + 1;
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        if t.starts_with('#') && line.len() - t.len() <= 3 {
+            let hashes = t.bytes().take_while(|&b| b == b'#').count();
+            let rest = &t[hashes..];
+            if hashes <= 6 && (rest.is_empty() || rest.starts_with(' ')) {
+                if hashes <= 2 {
+                    section = rest.trim().trim_end_matches('#').trim().to_string();
+                    board.sections.push(BoardSection {
+                        title: section.clone(),
+                        line: line_no,
+                    });
+                }
+                current = None;
+                continue;
+            }
+        }
+        if let Some(c) = sub_bullet_re().captures(line) {
+            if let Some(ci) = current {
+                let key = c
+                    .get(1)
+                    .map(|m| m.as_str().to_lowercase())
+                    .unwrap_or_default();
+                let val = c.get(2).map(|m| m.as_str()).unwrap_or("").trim();
+                if key == "status" {
+                    board.entries[ci].tag = Some(clean_tag(val));
+                } else {
+                    let ids: Vec<String> = id_re
+                        .find_iter(val)
+                        .map(|m| trim_id(m.as_str()).to_string())
+                        .collect();
+                    board.entries[ci]
+                        .blockers
+                        .push((val.to_string(), ids, line_no));
+                }
+            }
+            continue;
+        }
+        let Some(li) = list_item_re().find(line) else {
+            if !line.starts_with([' ', '\t']) && !t.is_empty() {
+                current = None;
+            }
+            continue;
+        };
+        let body = &line[li.end()..];
+        let Some(m) = id_re.find(body) else {
+            current = None;
+            continue;
+        };
+        let id = trim_id(m.as_str()).to_string();
+        let after = &body[m.end()..];
+        let tag = trailing_tag(after).map(clean_tag).or_else(|| {
+            slash_status_re()
+                .captures(after)
+                .and_then(|c| c.get(1))
+                .map(|s| s.as_str().trim().to_string())
+        });
+        // In a `Blocked` section the reason names the blockers:
+        // `- WP-1-B: Waiting for WP-1-A to VALIDATE`.
+        let mut blockers = vec![];
+        if normalize_status(&section).starts_with("BLOCKED") {
+            let ids: Vec<String> = id_re
+                .find_iter(after)
+                .map(|m| trim_id(m.as_str()).to_string())
+                .filter(|x| *x != id)
+                .collect();
+            if !ids.is_empty() {
+                blockers.push((after.trim().to_string(), ids, line_no));
+            }
+        }
+        board.entries.push(BoardEntry {
+            id,
+            section: section.clone(),
+            tag,
+            line: line_no,
+            span: Span::new(start, start + line.len()),
+            blockers,
+        });
+        current = Some(board.entries.len() - 1);
+    }
+    board
+}
+
+fn trim_id(s: &str) -> &str {
+    s.trim_end_matches(['.', '-', '_'])
+}
+
+/// Compiles the board id pattern of the policy.
+pub fn id_regex(policy: &BoardPolicy) -> Result<Regex, Error> {
+    Regex::new(&policy.id_pattern).map_err(|e| Error::Usage(format!("board.id_pattern: {e}")))
+}
+
+/// Loads and parses the board (`Ok(None)` when the file does not exist).
+pub fn load(ws: &Workspace) -> Result<Option<Board>, Error> {
+    let path = ws.policy.layout.task_board.as_str();
+    let Some(tf) = ws.text(path)? else {
+        return Ok(None);
+    };
+    let re = id_regex(&ws.policy.board)?;
+    Ok(Some(parse_board(path, &tf.text, &re)))
+}
+
+/// The normalised board status of an entry: its tag when the tag starts with a key of
+/// `board.status_map`, else its section title when that does (`Superseded (Archive)` →
+/// `SUPERSEDED`), else the normalised tag or section as is.
+pub fn entry_status(e: &BoardEntry, policy: &BoardPolicy) -> Option<String> {
+    let keys: Vec<String> = policy
+        .status_map
+        .keys()
+        .map(|k| normalize_status(k))
+        .collect();
+    let best = |s: &str| -> Option<String> {
+        let n = normalize_status(s);
+        keys.iter()
+            .filter(|k| n == **k || n.starts_with(&format!("{k} ")))
+            .max_by_key(|k| k.len())
+            .cloned()
+    };
+    if let Some(t) = &e.tag {
+        if let Some(k) = best(t) {
+            return Some(k);
+        }
+    }
+    if let Some(k) = best(&e.section) {
+        return Some(k);
+    }
+    e.tag.as_deref().map(normalize_status)
+}
+
+/// Accepted packet statuses for a board status (normalised), `None` when unchecked.
+fn accepted<'p>(policy: &'p BoardPolicy, board_status: &str) -> Option<&'p Vec<String>> {
+    policy
+        .status_map
+        .iter()
+        .find(|(k, _)| normalize_status(k) == board_status)
+        .map(|(_, v)| v)
+}
+
+/// Does a packet status satisfy a list of accepted statuses?
+pub fn status_accepted(packet_status: &str, accepted: &[String]) -> bool {
+    let ps = normalize_status(packet_status);
+    accepted
+        .iter()
+        .any(|a| a.trim() == "*" || status_contains(&ps, &normalize_status(a)))
+}
+
+/// Is this status (board or packet) one of `list` (normalised, whole words)?
+pub fn status_in(status: &str, list: &[String]) -> bool {
+    status_accepted(status, list)
+}
+
+/// Ids a packet is known by: its id and its file stem.
+pub fn packet_ids(p: &Packet) -> [String; 2] {
+    [p.id.clone(), id_from_path(&p.path)]
+}
+
+/// Repository-level board rules.
+pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
+    let Some(board) = load(ws)? else {
+        return Ok(());
+    };
+    let packets = ws.packets()?;
+    check_board(&board, packets, &ws.policy.board, out);
+    Ok(())
+}
+
+/// `board.status-mismatch`, `board.missing-packet`, `board.unlisted-packet`.
+pub fn check_board(board: &Board, packets: &[Packet], policy: &BoardPolicy, out: &mut Emitter) {
+    let find = |id: &str| {
+        packets
+            .iter()
+            .find(|p| packet_ids(p).iter().any(|x| x == id))
+    };
+    for e in &board.entries {
+        let status = entry_status(e, policy);
+        match find(&e.id) {
+            None => {
+                let exempt = status
+                    .as_deref()
+                    .map(|s| status_in(s, &policy.no_packet_statuses))
+                    .unwrap_or(false);
+                if !exempt {
+                    out.emit(
+                        diag(
+                            "board.missing-packet",
+                            format!(
+                                "the task board lists {} but no packet file has that id",
+                                e.id
+                            ),
+                        )
+                        .at(&board.path, e.line, e.span)
+                        .with_wp(&e.id),
+                    );
+                }
+            }
+            Some(p) => {
+                let Some(bs) = status.as_deref() else {
+                    continue;
+                };
+                let Some(acc) = accepted(policy, bs) else {
+                    continue;
+                };
+                if acc.iter().any(|a| a.trim() == "*") {
+                    continue;
+                }
+                // A packet without STATUS is `packet.missing-field`'s business.
+                let Some(st) = &p.status else { continue };
+                let (ps, ok) = (st.value.clone(), status_accepted(&st.value, acc));
+                if !ok {
+                    out.emit(
+                        diag(
+                            "board.status-mismatch",
+                            format!(
+                                "{} is `{}` on the task board ({}) but its packet says STATUS `{}`",
+                                e.id,
+                                e.tag.as_deref().unwrap_or(bs),
+                                e.section,
+                                ps.trim()
+                            ),
+                        )
+                        .at(&board.path, e.line, e.span)
+                        .with_wp(&e.id)
+                        .with_help(format!(
+                            "board status {bs} accepts packet statuses {}; update {} or the board",
+                            acc.join(", "),
+                            p.path
+                        )),
+                    );
+                }
+            }
+        }
+    }
+    for p in packets {
+        let ids = packet_ids(p);
+        if !board.entries.iter().any(|e| ids.contains(&e.id)) {
+            let (line, span) = p
+                .task_id
+                .as_ref()
+                .map(|f| (f.line, f.span))
+                .unwrap_or((1, Span::new(0, 0)));
+            out.emit(
+                diag(
+                    "board.unlisted-packet",
+                    format!("{} is not on the task board {}", p.id, board.path),
+                )
+                .at(&p.path, line, span)
+                .with_wp(&p.id),
+            );
+        }
+    }
+}
+
+/// Is the packet archived: its STATUS or any of its board entries has an archived status
+/// (`board.archived_statuses`, default SUPERSEDED)?
+pub fn is_archived(p: &Packet, board: Option<&Board>, policy: &BoardPolicy) -> bool {
+    if let Some(s) = &p.status {
+        if status_in(&s.value, &policy.archived_statuses) {
+            return true;
+        }
+    }
+    let ids = packet_ids(p);
+    board
+        .map(|b| {
+            b.entries.iter().any(|e| {
+                ids.contains(&e.id)
+                    && e.tag
+                        .as_deref()
+                        .map(|t| status_in(t, &policy.archived_statuses))
+                        .or_else(|| {
+                            entry_status(e, policy)
+                                .map(|s| status_in(&s, &policy.archived_statuses))
+                        })
+                        .unwrap_or(false)
+            })
+        })
+        .unwrap_or(false)
+}
+
+/// Is the packet in progress (by its STATUS or any board entry)?
+pub fn in_progress(p: &Packet, board: Option<&Board>, policy: &BoardPolicy) -> bool {
+    if let Some(s) = &p.status {
+        if status_in(&s.value, &policy.in_progress_statuses) {
+            return true;
+        }
+    }
+    if let Some(b) = board {
+        let ids = packet_ids(p);
+        return b.entries.iter().any(|e| {
+            ids.contains(&e.id)
+                && entry_status(e, policy)
+                    .map(|s| status_in(&s, &policy.in_progress_statuses))
+                    .unwrap_or(false)
+        });
+    }
+    false
+}
+
+/// `board.stalled`: in-progress packets whose last touching commit (unix seconds, from
+/// `last_touch`; `None` = nothing to measure from, skipped) is older than
+/// `board.stalled_days` before `now`.
+pub fn check_stalled(
+    ws: &Workspace,
+    last_touch: &dyn Fn(&Packet) -> Option<i64>,
+    now: i64,
+    out: &mut Emitter,
+) -> Result<(), Error> {
+    let board = load(ws)?;
+    check_stalled_with(
+        ws.packets()?,
+        board.as_ref(),
+        &ws.policy.board,
+        last_touch,
+        now,
+        out,
+    );
+    Ok(())
+}
+
+/// [`check_stalled`] over given packets and board.
+pub fn check_stalled_with(
+    packets: &[Packet],
+    board: Option<&Board>,
+    policy: &BoardPolicy,
+    last_touch: &dyn Fn(&Packet) -> Option<i64>,
+    now: i64,
+    out: &mut Emitter,
+) {
+    let limit = i64::from(policy.stalled_days) * 86_400;
+    for p in packets {
+        if !in_progress(p, board, policy) {
+            continue;
+        }
+        let Some(t) = last_touch(p) else { continue };
+        let idle = now - t;
+        if idle > limit {
+            let (line, span) = p
+                .status
+                .as_ref()
+                .map(|f| (f.line, f.span))
+                .unwrap_or((1, Span::new(0, 0)));
+            out.emit(
+                diag(
+                    "board.stalled",
+                    format!(
+                        "{} is in progress but nothing touched it for {} days (limit {})",
+                        p.id,
+                        idle / 86_400,
+                        policy.stalled_days
+                    ),
+                )
+                .at(&p.path, line, span)
+                .with_wp(&p.id),
+            );
+        }
+    }
+}
