@@ -373,7 +373,8 @@ pub fn is_manifest(path: &str) -> bool {
     !skipped && (name == "Cargo.toml" || name == "package.json")
 }
 
-type DepTable = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+// Values are not `Spanned`: toml 0.8 cannot span dotted-key tables (`serde.workspace = true`).
+type DepTable = BTreeMap<Spanned<String>, toml::Value>;
 
 #[derive(Deserialize, Default)]
 struct CargoTargets {
@@ -418,7 +419,7 @@ fn cargo_deps(text: &str, section: &str, table: DepTable, out: &mut Vec<Dependen
     for (k, v) in table {
         let key = k.get_ref().clone();
         let span = k.span();
-        let (name, local) = match v.get_ref() {
+        let (name, local) = match &v {
             toml::Value::Table(t) => {
                 let name = t
                     .get("package")
