@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::diag::{Severity, Span};
 use crate::error::Error;
 use crate::oss::{markdown_tables, plain};
+use crate::packet::Packet;
 use crate::rules::{diag, Emitter, RuleInfo};
 use crate::workspace::Workspace;
 
@@ -165,18 +166,25 @@ pub fn timestamp_problem(sig: &str) -> Option<String> {
 
 /// Why `sig` is malformed under `policy`, or `None` when it is well formed.
 pub fn format_problem(sig: &str, policy: &SignaturePolicy) -> Result<Option<String>, Error> {
-    let re = Regex::new(&policy.pattern)
-        .map_err(|e| Error::Usage(format!("signatures.pattern is not a usable regex: {e}")))?;
+    Ok(problem_with(sig, &compile(policy)?, policy))
+}
+
+fn compile(policy: &SignaturePolicy) -> Result<Regex, Error> {
+    Regex::new(&policy.pattern)
+        .map_err(|e| Error::Usage(format!("signatures.pattern is not a usable regex: {e}")))
+}
+
+fn problem_with(sig: &str, re: &Regex, policy: &SignaturePolicy) -> Option<String> {
     if !re.is_match(sig) {
-        return Ok(Some(format!(
+        return Some(format!(
             "does not match the signature pattern `{}` ({{username}}{{DDMMYYYYHHMM}})",
             policy.pattern
-        )));
+        ));
     }
     if policy.check_timestamp {
-        return Ok(timestamp_problem(sig));
+        return timestamp_problem(sig);
     }
-    Ok(None)
+    None
 }
 
 struct Use {
@@ -188,19 +196,36 @@ struct Use {
 
 /// Repository-level check of packet signatures and the audit file.
 pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
-    let policy = &ws.policy.signatures;
     let audit_path = ws.policy.layout.signature_audit.clone();
-    let audit = ws.text(&audit_path)?.map(|tf| parse_audit(&tf.text));
+    let audit = ws.text(&audit_path)?;
+    check_packets(
+        ws.packets()?,
+        audit.as_ref().map(|tf| (audit_path.as_str(), &*tf.text)),
+        &ws.policy.signatures,
+        out,
+    )
+}
+
+/// The check over parsed packets and the audit file (`(path, text)`, `None` when absent).
+pub fn check_packets(
+    packets: &[Packet],
+    audit_file: Option<(&str, &str)>,
+    policy: &SignaturePolicy,
+    out: &mut Emitter,
+) -> Result<(), Error> {
+    let audit_path = audit_file.map(|(p, _)| p.to_string()).unwrap_or_default();
+    let audit = audit_file.map(|(_, t)| parse_audit(t));
+    let re = compile(policy)?;
 
     // Packet uses, by signature.
     let mut packet_uses: BTreeMap<String, Vec<Use>> = BTreeMap::new();
-    for p in ws.packets()? {
+    for p in packets {
         let Some(lock) = &p.lock else { continue };
         if !lock.real {
             continue;
         }
         let sig = lock.signature.value.trim().to_string();
-        if let Some(why) = format_problem(&sig, policy)? {
+        if let Some(why) = problem_with(&sig, &re, policy) {
             out.emit(
                 diag(
                     "signature.format",
@@ -221,7 +246,7 @@ pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
     let mut audit_uses: BTreeMap<String, Vec<&AuditRow>> = BTreeMap::new();
     if let Some(rows) = &audit {
         for r in rows {
-            if let Some(why) = format_problem(&r.signature, policy)? {
+            if let Some(why) = problem_with(&r.signature, &re, policy) {
                 out.emit(
                     diag(
                         "signature.format",
