@@ -316,7 +316,7 @@ pub fn parse(file: &str, text: &str, policy: &WaiverPolicy) -> (Vec<Waiver>, Vec
                 },
             }
         };
-        for (k, _) in &table {
+        for k in table.keys() {
             if !KEYS.contains(&k.get_ref().as_str()) {
                 problems.push((
                     k.span(),
