@@ -67,7 +67,39 @@ pub const RULES: &[RuleInfo] = &[
                date/time, purpose) so the audit trail is complete.",
         example: "WP-1-A.md locked with ilja251220250328; no row for it in docs/SIGNATURE_AUDIT.md",
     },
+    RuleInfo {
+        id: "signature.audit-mismatch",
+        default: Severity::Warning,
+        summary: "An audit row's Date/Time disagrees with the timestamp inside its signature",
+        help: "The 12 digits of a signature are its DDMMYYYYHHMM timestamp; the audit row's \
+               Date/Time column (YYYY-MM-DD HH:MM) should record the same moment. Correct the \
+               row, or check whether the signature was typed wrongly.",
+        example:
+            "| ilja251220250037 | Orchestrator | 2025-12-26 00:37 | … |   # digits say 25.12.2025",
+    },
 ];
+
+/// `(year, month, day, hour, minute)` of a `{username}{DDMMYYYYHHMM}` signature.
+pub fn timestamp_of(sig: &str) -> Option<(u32, u32, u32, u32, u32)> {
+    let n = sig.len();
+    let d = sig.get(n.checked_sub(12)?..)?;
+    if !d.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let v = |r: std::ops::Range<usize>| d[r].parse::<u32>().ok();
+    Some((v(4..8)?, v(2..4)?, v(0..2)?, v(8..10)?, v(10..12)?))
+}
+
+/// `(year, month, day, hour, minute)` of an audit Date/Time cell (`YYYY-MM-DD HH:MM`).
+fn audit_time(cell: &str) -> Option<(u32, u32, u32, u32, u32)> {
+    static RE: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
+    let re = RE
+        .get_or_init(|| Regex::new(r"^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})").ok())
+        .as_ref()?;
+    let c = re.captures(cell)?;
+    let g = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
+    Some((g(1)?, g(2)?, g(3)?, g(4)?, g(5)?))
+}
 
 /// One row of the audit table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,6 +286,25 @@ pub fn check_packets(
                     )
                     .at(&audit_path, r.line, r.span),
                 );
+            }
+            if let (Some(sig_t), Some(cell_t)) = (
+                timestamp_of(&r.signature),
+                r.date_time.as_deref().and_then(audit_time),
+            ) {
+                if sig_t != cell_t {
+                    let (y, mo, d, h, mi) = sig_t;
+                    out.emit(
+                        diag(
+                            "signature.audit-mismatch",
+                            format!(
+                                "audit entry `{}` records {} but its digits say {y:04}-{mo:02}-{d:02} {h:02}:{mi:02}",
+                                r.signature,
+                                r.date_time.as_deref().unwrap_or("")
+                            ),
+                        )
+                        .at(&audit_path, r.line, r.span),
+                    );
+                }
             }
             audit_uses.entry(r.signature.clone()).or_default().push(r);
         }

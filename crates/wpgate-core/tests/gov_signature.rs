@@ -136,6 +136,29 @@ fn malformed_audit_entries_are_reported_at_their_rows() {
 }
 
 #[test]
+fn audit_date_time_must_match_the_signature_digits() {
+    let text = audit_text();
+    let diags = run(&[], Some(&text));
+    let mut lines: Vec<usize> = of(&diags, "signature.audit-mismatch")
+        .iter()
+        .map(|d| {
+            assert_eq!(d.severity, Severity::Warning);
+            d.line.unwrap()
+        })
+        .collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        vec![
+            audit_line(&text, "19:17"),
+            audit_line(&text, "ana251225032800")
+        ]
+    );
+    // Rows that agree are quiet.
+    assert!(!lines.contains(&audit_line(&text, "ana010120261528")));
+}
+
+#[test]
 fn two_packets_with_one_signature() {
     let diags = run(
         &[
@@ -251,6 +274,18 @@ fn corpus_signature_audit() {
     assert!(bad.contains(&audit_line(&text, "| ilja251225032800 |")));
     assert!(bad.contains(&audit_line(&text, "| ilja251225041500 |")));
     assert!(of(&diags, "signature.reused").is_empty());
+    let mut mismatched: Vec<usize> = of(&diags, "signature.audit-mismatch")
+        .iter()
+        .filter_map(|d| d.line)
+        .collect();
+    mismatched.sort();
+    let mut expected = vec![
+        audit_line(&text, "| ilja251225032800 |"),
+        audit_line(&text, "| ilja251225041500 |"),
+        audit_line(&text, "| ilja251220250037 |"),
+    ];
+    expected.sort();
+    assert_eq!(mismatched, expected);
 }
 
 /// The corpus: `$WPGATE_CORPUS`, or `shared/corpus/handshake-2026-01-01` beside the
