@@ -3,8 +3,10 @@
 //!
 //! Each rule of `[[content.rules]]` has an `id`, a `pattern` (Rust regex, compiled once with
 //! `limits.regex_size_limit`), `include` / `exclude` path globs (an empty `include` means every
-//! file), a `message`, a `severity` (used for rule ids that are not in the registry) and
-//! `skip_rust_tests` (skip lines inside `#[cfg(test)] mod … { … }` blocks; see below).
+//! file), a `message`, a `severity` (used for rule ids that are not in the registry),
+//! `skip_rust_tests` (skip lines inside `#[cfg(test)] mod … { … }` blocks; see below) and
+//! `skip_code` (ignore matches inside Markdown inline code spans and fenced code blocks:
+//! `` `just gate-check {wp-id}` `` documents syntax, it is not a placeholder).
 //! Files larger than `limits.max_content_bytes` are not read; [`skipped`] reports them as a
 //! `content.skipped` note, never silently.
 //!
@@ -53,6 +55,10 @@ pub struct ContentRule {
     /// Skip lines inside `#[cfg(test)] mod … { … }` blocks (only where the whole file is seen).
     #[serde(default)]
     pub skip_rust_tests: bool,
+    /// Ignore matches inside Markdown code: inline `` `code` `` spans, and fenced blocks
+    /// (fences only where the whole file is seen).
+    #[serde(default)]
+    pub skip_code: bool,
 }
 
 fn default_level() -> crate::policy::Level {
@@ -92,6 +98,7 @@ impl Default for ContentPolicy {
                     message: "`.unwrap()` / `.expect(` in non-test code: handle the error".into(),
                     severity: Level::Error,
                     skip_rust_tests: true,
+                    skip_code: false,
                 },
                 ContentRule {
                     id: "content.todo-macro".into(),
@@ -101,6 +108,7 @@ impl Default for ContentPolicy {
                     message: "`todo!` / `unimplemented!` left in the code".into(),
                     severity: Level::Error,
                     skip_rust_tests: false,
+                    skip_code: false,
                 },
                 ContentRule {
                     id: "content.todo-comment".into(),
@@ -114,6 +122,7 @@ impl Default for ContentPolicy {
                     message: "TODO/FIXME/XXX marker added".into(),
                     severity: Level::Warning,
                     skip_rust_tests: false,
+                    skip_code: false,
                 },
                 ContentRule {
                     id: "content.json-blob".into(),
@@ -123,6 +132,7 @@ impl Default for ContentPolicy {
                     message: "generic JSON blob (`serde_json::Value`) in a public function signature: use a typed struct".into(),
                     severity: Level::Error,
                     skip_rust_tests: true,
+                    skip_code: false,
                 },
                 ContentRule {
                     id: "content.packet-placeholder".into(),
@@ -132,6 +142,7 @@ impl Default for ContentPolicy {
                     message: "unreplaced template placeholder in a task packet".into(),
                     severity: Level::Error,
                     skip_rust_tests: false,
+                    skip_code: true,
                 },
             ],
         }
@@ -198,6 +209,7 @@ struct Compiled {
     exclude: GlobSet,
     message: String,
     skip_rust_tests: bool,
+    skip_code: bool,
 }
 
 /// The content rules of a policy, compiled once.
@@ -256,6 +268,7 @@ impl ContentChecker {
                 exclude: globset(&r.id, "exclude", &r.exclude)?,
                 message: r.message.clone(),
                 skip_rust_tests: r.skip_rust_tests,
+                skip_code: r.skip_code,
             });
         }
         Ok(ContentChecker {
@@ -291,7 +304,7 @@ impl ContentChecker {
                 continue;
             }
             for (no, text) in lines {
-                if let Some(m) = r.re.find(text) {
+                if let Some(m) = first_match(r, text) {
                     out.emit(
                         diag(
                             &r.id,
@@ -323,6 +336,12 @@ impl ContentChecker {
         };
         let added: Option<std::collections::BTreeSet<usize>> =
             added.map(|a| a.iter().copied().collect());
+        let fences = if path.ends_with(".md") || path.ends_with(".markdown") {
+            fenced_regions(text)
+        } else {
+            vec![]
+        };
+        let in_fence = |line: usize| fences.iter().any(|(a, b)| line >= *a && line <= *b);
         let in_tests = |line: usize| tests.iter().any(|(a, b)| line >= *a && line <= *b);
         for r in &self.rules {
             if !Self::rule_applies(r, path) || !out.enabled(&r.id) {
@@ -341,8 +360,11 @@ impl ContentChecker {
                 if r.skip_rust_tests && in_tests(no) {
                     continue;
                 }
+                if r.skip_code && in_fence(no) {
+                    continue;
+                }
                 let line = raw.trim_end_matches(['\n', '\r']);
-                if let Some(m) = r.re.find(line) {
+                if let Some(m) = first_match(r, line) {
                     out.emit(
                         diag(
                             &r.id,
@@ -355,6 +377,42 @@ impl ContentChecker {
             }
         }
     }
+}
+
+/// The first match of `r` in `line`, ignoring matches inside inline code when the rule says so.
+fn first_match<'t>(r: &Compiled, line: &'t str) -> Option<regex::Match<'t>> {
+    if !r.skip_code {
+        return r.re.find(line);
+    }
+    r.re.find_iter(line)
+        .find(|m| line[..m.start()].matches('`').count() % 2 == 0)
+}
+
+/// 1-based inclusive line ranges of fenced code blocks (``` or ~~~) of a Markdown text.
+pub fn fenced_regions(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim_start();
+        let fence: String = t.chars().take_while(|c| *c == '`' || *c == '~').collect();
+        if fence.len() < 3 {
+            continue;
+        }
+        match &open {
+            None => open = Some((i + 1, fence)),
+            Some((start, f))
+                if fence.starts_with(f.as_str()) && t[fence.len()..].trim().is_empty() =>
+            {
+                out.push((*start, i + 1));
+                open = None;
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some((start, _)) = open {
+        out.push((start, text.lines().count().max(start)));
+    }
+    out
 }
 
 fn snippet(line: &str, start: usize, end: usize) -> String {

@@ -3,7 +3,9 @@
 //! A signature is `{username}{DDMMYYYYHHMM}` (policy `signatures.pattern`); its 12 digits must
 //! also be a real date and time when `signatures.check_timestamp` is on. Each signature is used
 //! once: by one packet lock (plus that packet's own row in the audit file), or by one audit row
-//! (spec enrichment and the like). The audit file (`layout.signature_audit`, default
+//! (spec enrichment and the like); a packet whose signature's single audit row does not name
+//! the packet records another use (`signature.reused`). A malformed packet signature is
+//! reported only as `signature.format`. The audit file (`layout.signature_audit`, default
 //! `docs/SIGNATURE_AUDIT.md`) is read from its Markdown table with a `Signature` column
 //! (`Used By`, `Date/Time`, `Purpose` columns are kept when present).
 
@@ -266,6 +268,8 @@ pub fn check_packets(
                 .at(&p.path, lock.signature.line, lock.signature.span)
                 .with_wp(&p.id),
             );
+            // A malformed signature is reported once, as such (not also reused/unrecorded).
+            continue;
         }
         packet_uses.entry(sig).or_default().push(Use {
             path: p.path.clone(),

@@ -156,6 +156,28 @@ fn packet_placeholders() {
             ("content.packet-placeholder", 4),
         ]
     );
+    // Syntax documented in inline code is not a placeholder; text after the code span is.
+    assert_eq!(
+        rules_of(&check(
+            "docs/task_packets/WP-1-X.md",
+            &[
+                "- `just gate-check {wp-id}` is available.",
+                "- run `x` then {fill in later}",
+            ],
+        )),
+        vec![("content.packet-placeholder", 2)]
+    );
+    // Fenced blocks are skipped where the whole file is seen.
+    let text = "# WP\n\n```bash\njust pre-work {wp-id here}\n```\n- **What**: {1-2 sentence description}\n";
+    let policy = Policy::default();
+    let checker = ContentChecker::new(&policy).unwrap();
+    let mut out = Emitter::new(&policy);
+    checker.check_file("docs/task_packets/WP-1-X.md", text, None, None, &mut out);
+    assert_eq!(
+        rules_of(&out.finish().diagnostics),
+        vec![("content.packet-placeholder", 6)]
+    );
+    assert_eq!(content::fenced_regions(text), vec![(3, 5)]);
     // Outside packets the rule does not look.
     assert!(check(
         "docs/ORCHESTRATOR_PROTOCOL.md",
@@ -221,6 +243,7 @@ fn custom_rules_bad_regexes_and_size_limits() {
         message: "no sqlx outside storage".into(),
         severity: Level::Warning,
         skip_rust_tests: false,
+        skip_code: false,
     };
     // A bad regex is an error naming the rule, not a panic.
     let e = ContentChecker::from_rules(&[rule("team.bad", "(unclosed")], 1 << 20)

@@ -117,6 +117,21 @@ fn format_pattern_and_timestamp() {
     };
     assert_eq!(format_problem("ilja251225032800", &lax).unwrap(), None);
 
+    // A malformed signature is only a format error, even when repeated and unrecorded.
+    let diags = run(
+        &[
+            packet("WP-1-U1", "ilja", true, 7),
+            packet("WP-1-U2", "ilja", true, 7),
+        ],
+        Some(&audit_text()),
+    );
+    let packet_rules: Vec<&str> = diags
+        .iter()
+        .filter(|d| d.wp.is_some())
+        .map(|d| d.rule.as_str())
+        .collect();
+    assert_eq!(packet_rules, vec!["signature.format", "signature.format"]);
+
     let diags = run(&[packet("WP-1-Bad", "ilja31022025", true, 12)], None);
     let f = of(&diags, "signature.format");
     assert_eq!(f.len(), 1);
