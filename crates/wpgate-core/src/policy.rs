@@ -282,7 +282,7 @@ impl Default for LockPolicy {
 }
 
 /// Roles and the paths they may write.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct RolesPolicy {
     /// Trailer naming the role of a commit (`Role: Orchestrator`).
@@ -291,6 +291,24 @@ pub struct RolesPolicy {
     pub emails: BTreeMap<String, String>,
     /// Role name → what it may write.
     pub paths: BTreeMap<String, RolePaths>,
+}
+
+impl Default for RolesPolicy {
+    fn default() -> Self {
+        let mut paths = BTreeMap::new();
+        paths.insert(
+            "Orchestrator".to_string(),
+            RolePaths {
+                allow: v(&["docs/task_packets/**", "docs/TASK_BOARD.md"]),
+                deny: v(&["src/**", "app/**", "tests/**", "scripts/**"]),
+            },
+        );
+        RolesPolicy {
+            trailer: "Role".into(),
+            emails: BTreeMap::new(),
+            paths,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -570,14 +588,11 @@ impl Policy {
         if let Some(s) = self.rules.get(rule).and_then(|s| s.severity) {
             return s.severity();
         }
-        crate::rules::default_severity(rule).or_else(|| {
-            self.content
-                .rules
-                .iter()
-                .find(|r| r.id == rule)
-                .map(|r| r.severity)
-                .and_then(Level::severity)
-        })
+        // A content rule's own severity (policy) wins over the registry default.
+        if let Some(r) = self.content.rules.iter().find(|r| r.id == rule) {
+            return r.severity.severity();
+        }
+        crate::rules::default_severity(rule)
     }
 
     /// The organisation code configured for a rule.
@@ -596,16 +611,35 @@ fn toml_error(file: &str, text: &str, e: &toml::de::Error) -> Box<PolicyError> {
     PolicyError::at(file, text, span, e.message().to_string())
 }
 
-/// Deep-merges `over` into `base`: tables merge recursively, other values replace.
+/// Deep-merges `over` into `base`: tables merge recursively, other values replace, except
+/// arrays of tables keyed by `id` (`[[content.rules]]`), which merge entry by entry: an
+/// entry with a known id replaces that entry, a new id is appended.
 pub fn merge_tables(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
         match (base.get_mut(&k), v) {
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge_tables(b, o),
+            (Some(toml::Value::Array(b)), toml::Value::Array(o))
+                if is_id_keyed(b) && is_id_keyed(&o) =>
+            {
+                for item in o {
+                    let id = item.get("id").cloned();
+                    match b.iter_mut().find(|x| x.get("id") == id.as_ref()) {
+                        Some(slot) => *slot = item,
+                        None => b.push(item),
+                    }
+                }
+            }
             (_, v) => {
                 base.insert(k, v);
             }
         }
     }
+}
+
+fn is_id_keyed(items: &[toml::Value]) -> bool {
+    items
+        .iter()
+        .all(|i| i.as_table().is_some_and(|t| t.contains_key("id")))
 }
 
 /// Best-effort span of the first occurrence of `needle` in `text`.

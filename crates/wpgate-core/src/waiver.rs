@@ -51,12 +51,15 @@ use crate::workspace::Workspace;
 pub struct WaiverPolicy {
     /// Every waiver must say when it expires (the protocol: waivers expire at phase boundaries).
     pub require_expiry: bool,
+    /// Phases already closed: a `phase:N` waiver has expired once N is listed here.
+    pub closed_phases: Vec<String>,
 }
 
 impl Default for WaiverPolicy {
     fn default() -> Self {
         WaiverPolicy {
             require_expiry: true,
+            closed_phases: Vec::new(),
         }
     }
 }
@@ -144,6 +147,17 @@ impl Date {
     }
 
     /// The date `days` days after 1970-01-01 (negative: before).
+    /// Days since 1970-01-01 (inverse of [`Date::from_days`]).
+    pub fn days_since_epoch(&self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = if y >= 0 { y } else { y - 399 } / 400;
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
     pub fn from_days(days: i64) -> Date {
         // civil_from_days (H. Hinnant).
         let z = days + 719_468;
@@ -619,4 +633,49 @@ pub fn outliving_phase(waivers: &[Waiver], phase: &str) -> Vec<String> {
         })
         .map(|w| w.id.clone())
         .collect()
+}
+
+/// Loads the waiver file of `ws` and applies it to `report` (the last step of every
+/// reporting command). `full_run`: the report holds every repository-level finding, so a
+/// live waiver that matched nothing is reported as `waiver.unused`.
+pub fn apply_from(ws: &Workspace, report: &mut Report, full_run: bool) -> Result<(), Error> {
+    let mut out = Emitter::new(ws.policy);
+    let waivers = load(ws, &mut out)?;
+    if waivers.is_empty() && out.report.diagnostics.is_empty() {
+        return Ok(());
+    }
+    let today = Date::today()?;
+    let closed: Vec<&str> = ws
+        .policy
+        .waivers
+        .closed_phases
+        .iter()
+        .map(String::as_str)
+        .collect();
+    apply_with(report, &waivers, today, &closed, ws.policy);
+    if full_run {
+        unused(report, &waivers, today, &mut out);
+    }
+    report.extend(out.finish());
+    Ok(())
+}
+
+/// Today as `YYYY-MM-DD` (UTC, or `WPGATE_TODAY`); the Unix epoch day if the clock is unusable.
+pub fn today_string() -> String {
+    Date::today()
+        .unwrap_or_else(|_| Date::from_days(0))
+        .to_string()
+}
+
+/// Seconds since the Unix epoch (for `board.stalled`); honours `WPGATE_TODAY` (midnight UTC).
+pub fn now_unix() -> i64 {
+    if let Ok(d) = Date::today() {
+        if std::env::var_os("WPGATE_TODAY").is_some() {
+            return d.days_since_epoch() * 86_400;
+        }
+    }
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(_) => 0,
+    }
 }

@@ -308,25 +308,3 @@ fn oversized_files_are_noted_not_dropped() {
     assert_eq!(d[0].severity, Severity::Note);
     assert!(d[0].message.contains("5000") && d[0].message.contains("100"));
 }
-
-#[test]
-fn default_policy_toml_round_trips() {
-    // The TOML handed to the lead for policies/default.toml equals ContentPolicy::default().
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/fixtures/gov2/default-sections.toml"),
-    )
-    .unwrap();
-    #[derive(serde::Deserialize)]
-    struct Sections {
-        waivers: wpgate_core::waiver::WaiverPolicy,
-        oss: wpgate_core::oss::OssPolicy,
-        signatures: wpgate_core::signature::SignaturePolicy,
-        content: ContentPolicy,
-    }
-    let s: Sections = toml::from_str(&text).unwrap();
-    assert_eq!(s.content, ContentPolicy::default());
-    assert_eq!(s.waivers, Default::default());
-    assert_eq!(s.oss, Default::default());
-    assert_eq!(s.signatures, Default::default());
-}

@@ -195,17 +195,3 @@ fn every_phase_rule_is_documented() {
         assert!(!r.summary.is_empty() && !r.help.is_empty() && !r.example.is_empty());
     }
 }
-
-#[test]
-fn default_toml_sections_equal_rust_defaults() {
-    let text = include_str!("../../../tests/fixtures/gov/default_sections.toml");
-    let p = wpgate_core::Policy::from_text("default_sections.toml", text).expect("policy");
-    assert_eq!(p.spec, wpgate_core::spec::SpecPolicy::default());
-    assert_eq!(p.board, wpgate_core::board::BoardPolicy::default());
-    assert_eq!(p.deps, wpgate_core::deps::DepsPolicy::default());
-    assert_eq!(p.phase, wpgate_core::phase::PhasePolicy::default());
-    // And a change is seen (the test can fail).
-    let changed = text.replace("stalled_days = 14", "stalled_days = 7");
-    let p = wpgate_core::Policy::from_text("x.toml", &changed).expect("policy");
-    assert_ne!(p.board, wpgate_core::board::BoardPolicy::default());
-}

@@ -36,10 +36,10 @@ pub fn dispatch(g: &Global, cmd: Command) -> Result<u8, Error> {
         Command::Ci(args) => crate::ci::run(&ctx, args),
         Command::Install { hooks } => crate::install::install(&ctx, &hooks),
         Command::Uninstall { hooks } => crate::install::uninstall(&ctx, &hooks),
-        Command::Spec(SpecCmd::Check) => with_ws(&ctx, |ws, out| wpgate_core::spec::check(ws, out)),
+        Command::Spec(SpecCmd::Check) => with_ws(&ctx, false, |ws, out| wpgate_core::spec::check(ws, out)),
         Command::Spec(SpecCmd::Requirements { section }) => spec_requirements(&ctx, &section),
         Command::Trace { wp } => trace(&ctx, &wp),
-        Command::Board(BoardCmd::Check) => with_ws(&ctx, |ws, out| {
+        Command::Board(BoardCmd::Check) => with_ws(&ctx, false, |ws, out| {
             wpgate_core::board::check(ws, out)?;
             let repo = Repo::discover(&ctx.root).ok();
             if let Some(repo) = repo {
@@ -49,7 +49,7 @@ pub fn dispatch(g: &Global, cmd: Command) -> Result<u8, Error> {
         }),
         Command::Deps { graph } => deps(&ctx, &graph),
         Command::Phase(PhaseCmd::Check { phase }) => phase_check(&ctx, &phase),
-        Command::Oss(OssCmd::Check) => with_ws(&ctx, |ws, out| wpgate_core::oss::check(ws, out)),
+        Command::Oss(OssCmd::Check) => with_ws(&ctx, false, |ws, out| wpgate_core::oss::check(ws, out)),
         _ => Err(Error::Usage("unhandled command".into())),
     }
 }
@@ -68,6 +68,7 @@ fn warn_outdated_shim() {
 /// Runs repository-level rules over the work tree, applies waivers, prints the report.
 fn with_ws(
     ctx: &Ctx,
+    full: bool,
     f: impl FnOnce(&Workspace, &mut Emitter) -> Result<(), Error>,
 ) -> Result<u8, Error> {
     let tree = WorkTree::new(&ctx.root);
@@ -75,13 +76,13 @@ fn with_ws(
     let mut out = Emitter::new(&ctx.policy);
     f(&ws, &mut out)?;
     let mut report = out.finish();
-    finish(&ws, &mut report)?;
+    finish(&ws, &mut report, full)?;
     ctx.emit_report(&report)
 }
 
 /// Waivers, sources, order.
-pub fn finish(ws: &Workspace, report: &mut Report) -> Result<(), Error> {
-    wpgate_core::waiver::apply_from(ws, report)?;
+pub fn finish(ws: &Workspace, report: &mut Report, full: bool) -> Result<(), Error> {
+    wpgate_core::waiver::apply_from(ws, report, full)?;
     attach_sources(ws, report);
     report.sort();
     Ok(())
@@ -100,7 +101,7 @@ fn open_repo(ctx: &Ctx) -> Result<Repo, Error> {
 fn check(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
     if args.all_repo {
         let repo = Repo::discover(&ctx.root).ok();
-        return with_ws(ctx, |ws, out| {
+        return with_ws(ctx, true, |ws, out| {
             repo_rules(ws, out)?;
             if let Some(repo) = &repo {
                 stalled(ws, repo, out)?;
@@ -155,7 +156,7 @@ fn check(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
 pub fn gate_report(ctx: &Ctx, mut report: Report) -> Result<u8, Error> {
     let tree = WorkTree::new(&ctx.root);
     let ws = Workspace::new(&ctx.policy, &tree);
-    wpgate_core::waiver::apply_from(&ws, &mut report)?;
+    wpgate_core::waiver::apply_from(&ws, &mut report, false)?;
     report.sort();
     ctx.emit_report(&report)
 }
@@ -245,10 +246,10 @@ fn stalled(ws: &Workspace, repo: &Repo, out: &mut Emitter) -> Result<(), Error> 
         );
         history
             .iter()
-            .find(|(_, paths)| paths.iter().any(|x| x == &p.path || scope.contains(x)))
-            .map(|(t, _)| *t)
+            .find(|t| t.paths.iter().any(|x| x == &p.path || scope.contains(x)))
+            .map(|t| t.time)
     };
-    wpgate_core::board::check_stalled(ws, &touch, now, out);
+    wpgate_core::board::check_stalled(ws, &touch, now, out)?;
     Ok(())
 }
 
@@ -264,7 +265,7 @@ fn deps(ctx: &Ctx, graph_fmt: &str) -> Result<u8, Error> {
     let mut out = Emitter::new(&ctx.policy);
     wpgate_core::deps::check(&ws, &mut out)?;
     let mut report = out.finish();
-    finish(&ws, &mut report)?;
+    finish(&ws, &mut report, false)?;
     if ctx.format == Format::Human {
         print!("{}", wpgate_core::deps::to_text(&graph));
     }
@@ -275,13 +276,13 @@ fn phase_check(ctx: &Ctx, phase: &str) -> Result<u8, Error> {
     let tree = WorkTree::new(&ctx.root);
     let ws = Workspace::new(&ctx.policy, &tree);
     let mut out = Emitter::new(&ctx.policy);
-    let waivers = wpgate_core::waiver::load(&ws)?;
+    let waivers = wpgate_core::waiver::load(&ws, &mut out)?;
     let outliving = || wpgate_core::waiver::outliving_phase(&waivers, phase);
     let table = wpgate_core::phase::phase_check(&ws, phase, &outliving, &mut out)?;
     let mut report = out.finish();
-    finish(&ws, &mut report)?;
+    finish(&ws, &mut report, false)?;
     if ctx.format == Format::Human {
-        print!("{}", table.render());
+        print!("{}", table.to_text());
     }
     ctx.emit_report(&report)
 }
@@ -296,7 +297,7 @@ fn spec_requirements(ctx: &Ctx, section: &str) -> Result<u8, Error> {
         )));
     };
     let number = section.trim().trim_start_matches('§');
-    let reqs = spec.requirements(number);
+    let reqs = spec.index.find(number).map(|_| wpgate_core::spec::requirements(&spec.index, &spec.text, number));
     match reqs {
         None => Err(Error::Usage(format!(
             "the current spec has no section {number}"
@@ -336,7 +337,7 @@ fn trace(ctx: &Ctx, wp: &str) -> Result<u8, Error> {
     let Some(spec) = wpgate_core::spec::load(&ws)? else {
         return Err(Error::Usage("no current spec".into()));
     };
-    let rows = spec.trace(packet);
+    let rows = wpgate_core::spec::trace(packet, &spec.index, &spec.text);
     let unmapped = rows.iter().filter(|r| r.done_means.is_none()).count();
     if ctx.format == Format::Json {
         println!(
