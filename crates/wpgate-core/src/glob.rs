@@ -142,11 +142,31 @@ pub enum Verdict {
     Excluded(String),
 }
 
+/// The path an OUT_OF_SCOPE entry starts with, if any: OUT_OF_SCOPE items are usually
+/// prose, but `src/api/ (→ WP-1-Api-Refactor)` names a path before its annotation.
+pub fn leading_path(entry: &str) -> Option<&str> {
+    let first = clean(entry).split_whitespace().next()?;
+    let first = first.trim_matches('`').trim_end_matches([',', ';', ':']);
+    let first = first.strip_prefix("./").unwrap_or(first);
+    let looks_like_path = first.contains('/')
+        || first.contains('*')
+        || first
+            .rsplit_once('.')
+            .is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric()));
+    (looks_like_path && !first.contains("->") && !first.contains('→')).then_some(first)
+}
+
 impl Scope {
     pub fn new<S: AsRef<str>, T: AsRef<str>>(inside: &[S], outside: &[T]) -> Scope {
+        let out_paths: Vec<&str> = outside
+            .iter()
+            .filter_map(|e| leading_path(e.as_ref()))
+            .collect();
+        let mut outside_set = PathSet::from_entries(&out_paths).0;
+        outside_set.entries = out_paths.iter().map(|s| s.to_string()).collect();
         Scope {
             inside: PathSet::from_entries(inside).0,
-            outside: PathSet::from_entries(outside).0,
+            outside: outside_set,
         }
     }
 
@@ -196,6 +216,12 @@ mod tests {
             Verdict::Excluded("src/x/secret.rs".into())
         );
         assert_eq!(s.verdict("Everything"), Verdict::NotListed);
+        assert_eq!(
+            s.verdict("src/api/jobs.rs"),
+            Verdict::Excluded("src/api/".into())
+        );
+        assert_eq!(leading_path("Job retry logic (separate task)"), None);
+        assert_eq!(leading_path("UI changes -> WP-2"), None);
         assert!(!is_pattern("Everything related to storage"));
     }
 }

@@ -443,3 +443,61 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
     }
     None
 }
+
+/// The audit text with a row recording `sig` for locking `wp` appended to the first table
+/// that has a Signature column (`None` when there is no such table). Used by
+/// `wpgate packet lock` so the lock and its audit record are made together.
+pub fn record_in_audit(text: &str, sig: &str, wp: &str, spec: Option<&str>) -> Option<String> {
+    let table = markdown_tables(text)
+        .into_iter()
+        .find(|t| t.column(&["Signature", "User Signature", "Signatures"]).is_some())?;
+    let sc = table.column(&["Signature", "User Signature", "Signatures"])?;
+    let when = timestamp_of(sig)
+        .map(|(y, mo, d, h, mi)| format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}"))
+        .unwrap_or_default();
+    let cells: Vec<String> = (0..table.header.len())
+        .map(|i| {
+            if i == sc {
+                return sig.to_string();
+            }
+            let h: String = table.header[i]
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect();
+            match h.as_str() {
+                "usedby" | "user" | "by" => "Orchestrator".to_string(),
+                "datetime" | "date" | "timestamp" => when.clone(),
+                "purpose" | "use" | "usedfor" => format!("Task packet lock: {wp}"),
+                "masterspecversion" | "specversion" => spec.unwrap_or("").to_string(),
+                "notes" => "recorded by `wpgate packet lock`".to_string(),
+                _ => String::new(),
+            }
+        })
+        .collect();
+    let row = format!("| {} |", cells.join(" | "));
+    // After the last row (or the delimiter row when the table is empty).
+    let last_line = table
+        .rows
+        .last()
+        .map(|r| r.line)
+        .unwrap_or(table.line + 1);
+    let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut out = String::with_capacity(text.len() + row.len() + 2);
+    let mut inserted = false;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        out.push_str(line);
+        if i + 1 == last_line {
+            if !line.ends_with('\n') {
+                out.push_str(nl);
+            }
+            out.push_str(&row);
+            out.push_str(nl);
+            inserted = true;
+        }
+    }
+    if !inserted {
+        return None;
+    }
+    Some(out)
+}

@@ -491,11 +491,32 @@ pub fn packet_lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Resu
     })?;
     println!("locked {} with signature {signature}", packet.path);
     println!("lock digest {digest}");
-    if ctx.root.join(&ctx.policy.layout.signature_audit).is_file() {
-        println!(
-            "record the signature in {} (signature.unrecorded warns until it is there)",
-            ctx.policy.layout.signature_audit
-        );
+    let audit_path = ctx.policy.layout.signature_audit.clone();
+    if let Some(audit) = ws.text(&audit_path)? {
+        let spec = wpgate_core::spec::load(ws).ok().flatten().map(|s| s.path.clone());
+        let spec_version = spec.as_deref().and_then(|p| {
+            let name = p.rsplit('/').next().unwrap_or(p);
+            let i = name.rfind("_v")?;
+            Some(name[i + 1..].trim_end_matches(".md").to_string())
+        });
+        match wpgate_core::signature::record_in_audit(
+            &audit.text,
+            signature,
+            wp,
+            spec_version.as_deref(),
+        ) {
+            Some(updated) => {
+                let p = ctx.root.join(&audit_path);
+                std::fs::write(&p, updated).map_err(|e| Error::Io {
+                    path: p.display().to_string(),
+                    source: e,
+                })?;
+                println!("recorded the signature in {audit_path}");
+            }
+            None => println!(
+                "record the signature in {audit_path} (it has no signature table; signature.unrecorded warns until it is there)"
+            ),
+        }
     }
     Ok(0)
 }

@@ -156,15 +156,21 @@ pub fn run(keep: bool) -> Result<u8, Error> {
 
     let exe_path = exe.clone();
     d.step(
-        "Pre-work check of the packet (protocol Part 8 checklist)",
+        "Pre-work check of the packet (protocol Part 8 checklist): it is not locked yet",
         &exe_path,
         &["packet", "check", WP],
+        false,
+    );
+    d.step(
+        "Lock the packet: signature footer, sha256 digest of the locked content, audit record",
+        &exe_path,
+        &["packet", "lock", WP, "--signature", SIGNATURE],
         true,
     );
     d.step(
-        "Lock the packet: signature footer plus a sha256 digest of the locked content",
+        "Pre-work check again: the packet is ready for delegation",
         &exe_path,
-        &["packet", "lock", WP, "--signature", SIGNATURE],
+        &["packet", "check", WP],
         true,
     );
     d.quiet("git", &["commit", "-q", "-am", &format!("lock {WP}")])?;
