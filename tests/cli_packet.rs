@@ -59,7 +59,11 @@ fn packet_list_json_follows_the_contract() {
     assert_eq!(p["signature"], SIGNATURE);
     assert_eq!(
         p["in_scope_paths"],
-        serde_json::json!(["src/storage/mod.rs", "src/storage/sqlite.rs", "tests/storage_test.rs"])
+        serde_json::json!([
+            "src/storage/mod.rs",
+            "src/storage/sqlite.rs",
+            "tests/storage_test.rs"
+        ])
     );
     assert_eq!(p["spec_anchors"], serde_json::json!(["2.1.1"]));
     assert_eq!(p["out_of_scope"][0], "src/api/ (→ WP-1-Api-Refactor)");
@@ -75,7 +79,11 @@ fn packet_check_is_clean_on_a_complete_packet_and_reports_a_gap() {
     // Remove the anchor: packet.missing-anchor, exit 1, JSON names file and line.
     let p = r.path.join(format!("docs/task_packets/{WP}.md"));
     let text = std::fs::read_to_string(&p).expect("read");
-    std::fs::write(&p, text.replace("- **SPEC_ANCHOR**: §2.1.1 (Storage Trait)\n", "")).expect("write");
+    std::fs::write(
+        &p,
+        text.replace("- **SPEC_ANCHOR**: §2.1.1 (Storage Trait)\n", ""),
+    )
+    .expect("write");
     let out = wpgate(&r.path)
         .args(["packet", "check", WP, "--format", "json"])
         .output()
@@ -102,7 +110,11 @@ fn human_output_is_rustc_like_with_the_source_line() {
     let r = governed();
     let p = r.path.join(format!("docs/task_packets/{WP}.md"));
     let text = std::fs::read_to_string(&p).expect("read");
-    std::fs::write(&p, text.replace("- **RISK_TIER**: MEDIUM", "- **RISK_TIER**: EXTREME")).expect("write");
+    std::fs::write(
+        &p,
+        text.replace("- **RISK_TIER**: MEDIUM", "- **RISK_TIER**: EXTREME"),
+    )
+    .expect("write");
     let out = wpgate(&r.path)
         .args(["packet", "check", WP])
         .output()
@@ -127,15 +139,25 @@ fn lock_then_verify_round_trip_and_a_one_byte_edit_is_caught() {
     let locked = std::fs::read_to_string(&p).expect("read");
     assert!(locked.contains("**User Signature Locked:** tester241120261015\n"));
     assert!(locked.contains("**Lock Digest:** sha256:"));
-    wpgate(&r.path).args(["packet", "verify", WP]).assert().code(0);
+    wpgate(&r.path)
+        .args(["packet", "verify", WP])
+        .assert()
+        .code(0);
     // Locking again is refused: a locked packet is immutable.
     wpgate(&r.path)
         .args(["packet", "lock", WP, "--signature", "tester241120261016"])
         .assert()
         .code(1);
     // STATUS is mutable: still verifies.
-    std::fs::write(&p, locked.replace("- STATUS: In Progress", "- STATUS: Done")).expect("write");
-    wpgate(&r.path).args(["packet", "verify", WP]).assert().code(0);
+    std::fs::write(
+        &p,
+        locked.replace("- STATUS: In Progress", "- STATUS: Done"),
+    )
+    .expect("write");
+    wpgate(&r.path)
+        .args(["packet", "verify", WP])
+        .assert()
+        .code(0);
     // One byte in the locked content: caught.
     std::fs::write(&p, locked.replace("6-8 hours", "6-9 hours")).expect("write");
     let out = wpgate(&r.path)
@@ -145,15 +167,25 @@ fn lock_then_verify_round_trip_and_a_one_byte_edit_is_caught() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(error_rules(&json(&out)), vec!["lock.digest-mismatch"]);
     // Text appended after the footer is not locked.
-    std::fs::write(&p, format!("{locked}\n## VALIDATION REPORT\nVerdict: PASS\n")).expect("write");
-    wpgate(&r.path).args(["packet", "verify", WP]).assert().code(0);
+    std::fs::write(
+        &p,
+        format!("{locked}\n## VALIDATION REPORT\nVerdict: PASS\n"),
+    )
+    .expect("write");
+    wpgate(&r.path)
+        .args(["packet", "verify", WP])
+        .assert()
+        .code(0);
 }
 
 #[test]
 fn lock_refuses_a_bad_or_reused_signature() {
     let r = TestRepo::new();
     r.write(&format!("docs/task_packets/{WP}.md"), PACKET);
-    r.write("docs/task_packets/WP-1-Other.md", PACKET.replace(WP, "WP-1-Other"));
+    r.write(
+        "docs/task_packets/WP-1-Other.md",
+        PACKET.replace(WP, "WP-1-Other"),
+    );
     r.git(&["add", "-A"]);
     r.git(&["commit", "-q", "-m", "packets"]);
     wpgate(&r.path)
@@ -165,7 +197,13 @@ fn lock_refuses_a_bad_or_reused_signature() {
         .assert()
         .code(0);
     let out = wpgate(&r.path)
-        .args(["packet", "lock", "WP-1-Other", "--signature", "tester241120261015"])
+        .args([
+            "packet",
+            "lock",
+            "WP-1-Other",
+            "--signature",
+            "tester241120261015",
+        ])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
@@ -179,7 +217,8 @@ fn packet_new_creates_from_the_template_and_names_the_next_free_id() {
         .args(["packet", "new", "WP-1-Job-Cancel"])
         .assert()
         .code(0);
-    let text = std::fs::read_to_string(r.path.join("docs/task_packets/WP-1-Job-Cancel.md")).expect("created");
+    let text = std::fs::read_to_string(r.path.join("docs/task_packets/WP-1-Job-Cancel.md"))
+        .expect("created");
     assert!(text.contains("- TASK_ID: WP-1-Job-Cancel"));
     let out = wpgate(&r.path)
         .args(["packet", "new", "WP-1-Job-Cancel"])
@@ -194,9 +233,18 @@ fn packet_new_creates_from_the_template_and_names_the_next_free_id() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let rules = error_rules(&json(&out));
-    assert!(rules.contains(&"packet.placeholder".to_string()), "{rules:?}");
-    assert!(rules.contains(&"packet.not-locked".to_string()), "{rules:?}");
-    wpgate(&r.path).args(["packet", "new", "not-an-id"]).assert().code(2);
+    assert!(
+        rules.contains(&"packet.placeholder".to_string()),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&"packet.not-locked".to_string()),
+        "{rules:?}"
+    );
+    wpgate(&r.path)
+        .args(["packet", "new", "not-an-id"])
+        .assert()
+        .code(2);
 }
 
 fn policy_error(text: &str) -> (i32, String) {
@@ -246,7 +294,11 @@ fn a_repository_policy_extends_the_default_and_overrides_severity_and_code() {
     );
     let p = r.path.join(format!("docs/task_packets/{WP}.md"));
     let text = std::fs::read_to_string(&p).expect("read");
-    std::fs::write(&p, text.replace("- **RISK_TIER**: MEDIUM", "- **RISK_TIER**: EXTREME")).expect("write");
+    std::fs::write(
+        &p,
+        text.replace("- **RISK_TIER**: MEDIUM", "- **RISK_TIER**: EXTREME"),
+    )
+    .expect("write");
     let out = wpgate(&r.path)
         .args(["packet", "check", WP, "--format", "json"])
         .output()
@@ -258,7 +310,10 @@ fn a_repository_policy_extends_the_default_and_overrides_severity_and_code() {
     assert_eq!(d["severity"], "warning");
     assert_eq!(d["code"], "CX-640");
     // --policy overrides discovery; `policy check` validates.
-    r.write("strict.toml", "extends = \"default\"\n[rules.\"packet.risk-tier\"]\nseverity = \"off\"\n");
+    r.write(
+        "strict.toml",
+        "extends = \"default\"\n[rules.\"packet.risk-tier\"]\nseverity = \"off\"\n",
+    );
     wpgate(&r.path)
         .args(["--policy", "strict.toml", "packet", "check", WP])
         .assert()
@@ -307,7 +362,10 @@ fn explain_shows_every_rule() {
     ] {
         assert!(list.contains(id), "{id} missing from explain --list");
     }
-    let ids: Vec<&str> = list.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    let ids: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     for id in ids {
         let out = wpgate(Path::new("."))
             .args(["explain", id])
@@ -316,7 +374,10 @@ fn explain_shows_every_rule() {
         assert_eq!(out.status.code(), Some(0), "explain {id}");
         assert!(String::from_utf8_lossy(&out.stdout).contains("Example:"));
     }
-    wpgate(Path::new(".")).args(["explain", "no.such-rule"]).assert().code(2);
+    wpgate(Path::new("."))
+        .args(["explain", "no.such-rule"])
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -349,6 +410,10 @@ fn corpus_packets_are_all_listed_and_checked_without_environment_errors() {
         .output()
         .expect("run");
     let code = out.status.code();
-    assert!(code == Some(0) || code == Some(1), "exit {code:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        code == Some(0) || code == Some(1),
+        "exit {code:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     json(&out);
 }

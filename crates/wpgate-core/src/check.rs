@@ -79,7 +79,9 @@ impl<'r> Gate<'r> {
         let mut report = Report::new();
         let all_parents = self.policy.git.merge_parents == "all";
         for sha in shas {
-            let cs = self.repo.commit(sha, all_parents, self.policy.git.renames)?;
+            let cs = self
+                .repo
+                .commit(sha, all_parents, self.policy.git.renames)?;
             let tree = self.repo.tree_source(sha)?;
             let mut out = Emitter::new(self.policy);
             out.commit = cs.commit.clone();
@@ -119,7 +121,9 @@ impl<'r> Gate<'r> {
     }
 
     fn packet_at(&mut self, files: &dyn FileSource, path: &str) -> Result<Option<Packet>, Error> {
-        let key = files.blob_id(path).unwrap_or_else(|| format!("path:{path}"));
+        let key = files
+            .blob_id(path)
+            .unwrap_or_else(|| format!("path:{path}"));
         if let Some(p) = self.packet_cache.get(&key) {
             if p.path == path {
                 return Ok(Some(p.clone()));
@@ -139,7 +143,11 @@ impl<'r> Gate<'r> {
             None => Ok(None),
             Some(id) => {
                 let raw = self.repo.blob(id, path)?;
-                Ok(Some(crate::workspace::TextFile::decode(path, raw).text.to_string()))
+                Ok(Some(
+                    crate::workspace::TextFile::decode(path, raw)
+                        .text
+                        .to_string(),
+                ))
             }
         }
     }
@@ -168,7 +176,8 @@ impl<'r> Gate<'r> {
                 .check(cs, binding.as_ref(), packet.as_ref(), role.as_deref(), out);
         } else if let Some(role) = role.as_deref() {
             // Without a binding yet, the role rule still applies.
-            self.rules.check(cs, None, None, Some(role), &mut Emitter::new(self.policy));
+            self.rules
+                .check(cs, None, None, Some(role), &mut Emitter::new(self.policy));
             let _ = role;
         }
 
@@ -195,7 +204,8 @@ impl<'r> Gate<'r> {
                 _ => Ok(None),
             }
         };
-        self.rules.check_locks(cs, policy, &mut old, &mut new, out)?;
+        self.rules
+            .check_locks(cs, policy, &mut old, &mut new, out)?;
         for c in &cs.changes {
             let Some(path) = c.new_path.as_deref() else {
                 continue;
@@ -260,7 +270,8 @@ impl<'r> Gate<'r> {
             let Some(new_text) = self.read_blob_text(c.new_id.as_deref(), path)? else {
                 continue;
             };
-            let old_text = self.read_blob_text(c.old_id.as_deref(), c.old_path.as_deref().unwrap_or(path))?;
+            let old_text =
+                self.read_blob_text(c.old_id.as_deref(), c.old_path.as_deref().unwrap_or(path))?;
             crate::oss::check_added(path, old_text.as_deref(), &new_text, &ws, out)?;
         }
         Ok(())

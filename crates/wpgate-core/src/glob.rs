@@ -150,9 +150,9 @@ pub fn leading_path(entry: &str) -> Option<&str> {
     let first = first.strip_prefix("./").unwrap_or(first);
     let looks_like_path = first.contains('/')
         || first.contains('*')
-        || first
-            .rsplit_once('.')
-            .is_some_and(|(stem, ext)| !stem.is_empty() && !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric()));
+        || first.rsplit_once('.').is_some_and(|(stem, ext)| {
+            !stem.is_empty() && !ext.is_empty() && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        });
     (looks_like_path && !first.contains("->") && !first.contains('→')).then_some(first)
 }
 
@@ -203,6 +203,7 @@ mod tests {
             &[
                 "src/x/secret.rs",
                 "Migrations rewrite (→ WP-1-Migration-Framework)",
+                "`src/api/` (→ WP-1-Api)",
             ],
         );
         assert!(s.contains("src/x/a/b.rs"));

@@ -409,12 +409,7 @@ pub struct PolicyError {
 }
 
 impl PolicyError {
-    pub fn at(
-        file: &str,
-        text: &str,
-        span: std::ops::Range<usize>,
-        message: String,
-    ) -> Box<Self> {
+    pub fn at(file: &str, text: &str, span: std::ops::Range<usize>, message: String) -> Box<Self> {
         let (line, column) = line_col(text, span.start);
         let len = span.end.saturating_sub(span.start);
         Box::new(PolicyError {

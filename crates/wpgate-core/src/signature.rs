@@ -448,9 +448,10 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
 /// that has a Signature column (`None` when there is no such table). Used by
 /// `wpgate packet lock` so the lock and its audit record are made together.
 pub fn record_in_audit(text: &str, sig: &str, wp: &str, spec: Option<&str>) -> Option<String> {
-    let table = markdown_tables(text)
-        .into_iter()
-        .find(|t| t.column(&["Signature", "User Signature", "Signatures"]).is_some())?;
+    let table = markdown_tables(text).into_iter().find(|t| {
+        t.column(&["Signature", "User Signature", "Signatures"])
+            .is_some()
+    })?;
     let sc = table.column(&["Signature", "User Signature", "Signatures"])?;
     let when = timestamp_of(sig)
         .map(|(y, mo, d, h, mi)| format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}"))
@@ -477,11 +478,7 @@ pub fn record_in_audit(text: &str, sig: &str, wp: &str, spec: Option<&str>) -> O
         .collect();
     let row = format!("| {} |", cells.join(" | "));
     // After the last row (or the delimiter row when the table is empty).
-    let last_line = table
-        .rows
-        .last()
-        .map(|r| r.line)
-        .unwrap_or(table.line + 1);
+    let last_line = table.rows.last().map(|r| r.line).unwrap_or(table.line + 1);
     let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let mut out = String::with_capacity(text.len() + row.len() + 2);
     let mut inserted = false;

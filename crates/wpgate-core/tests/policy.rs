@@ -25,7 +25,13 @@ fn the_embedded_default_spells_out_every_built_in_default() {
     assert_eq!(embedded.signatures, built_in.signatures);
     assert_eq!(embedded.content, built_in.content);
     assert_eq!(embedded.limits, built_in.limits);
-    assert_eq!(embedded, Policy { rules: Default::default(), ..built_in });
+    assert_eq!(
+        embedded,
+        Policy {
+            rules: Default::default(),
+            ..built_in
+        }
+    );
 }
 
 #[test]
@@ -47,7 +53,10 @@ fn tables_merge_and_scalars_replace() {
     assert_eq!(p.layout.packets_dir, "governance/wp");
     assert_eq!(p.layout.task_board, "docs/TASK_BOARD.md");
     assert_eq!(p.scope.exempt, vec!["README.md".to_string()]);
-    assert_eq!(p.rules["scope.out-of-scope"].code.as_deref(), Some("CX-603"));
+    assert_eq!(
+        p.rules["scope.out-of-scope"].code.as_deref(),
+        Some("CX-603")
+    );
 }
 
 #[test]

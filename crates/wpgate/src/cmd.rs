@@ -493,7 +493,10 @@ pub fn packet_lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Resu
     println!("lock digest {digest}");
     let audit_path = ctx.policy.layout.signature_audit.clone();
     if let Some(audit) = ws.text(&audit_path)? {
-        let spec = wpgate_core::spec::load(ws).ok().flatten().map(|s| s.path.clone());
+        let spec = wpgate_core::spec::load(ws)
+            .ok()
+            .flatten()
+            .map(|s| s.path.clone());
         let spec_version = spec.as_deref().and_then(|p| {
             let name = p.rsplit('/').next().unwrap_or(p);
             let i = name.rfind("_v")?;

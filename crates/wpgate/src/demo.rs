@@ -138,7 +138,10 @@ pub fn run(keep: bool) -> Result<u8, Error> {
     std::fs::create_dir_all(&d.repo).map_err(|e| io(&d.repo, e))?;
     std::fs::write(dir.join("gitconfig"), "").map_err(|e| io(&dir, e))?;
 
-    println!("wpgate demo: a throwaway governed repository in {}", d.repo.display());
+    println!(
+        "wpgate demo: a throwaway governed repository in {}",
+        d.repo.display()
+    );
     d.quiet("git", &["init", "-q", "-b", "main"])?;
     d.quiet("git", &["config", "commit.gpgsign", "false"])?;
     d.write(&format!("docs/task_packets/{WP}.md"), PACKET)?;
@@ -152,7 +155,10 @@ pub fn run(keep: bool) -> Result<u8, Error> {
     d.write("src/storage/mod.rs", "pub trait Storage {}\n")?;
     d.write("src/api/jobs.rs", "pub fn jobs() {}\n")?;
     d.quiet("git", &["add", "-A"])?;
-    d.quiet("git", &["commit", "-q", "-m", "bootstrap the governed layout"])?;
+    d.quiet(
+        "git",
+        &["commit", "-q", "-m", "bootstrap the governed layout"],
+    )?;
 
     let exe_path = exe.clone();
     d.step(
@@ -194,7 +200,10 @@ pub fn run(keep: bool) -> Result<u8, Error> {
         true,
     );
 
-    d.write("src/api/jobs.rs", "pub fn jobs() -> Vec<String> { Vec::new() }\n")?;
+    d.write(
+        "src/api/jobs.rs",
+        "pub fn jobs() -> Vec<String> { Vec::new() }\n",
+    )?;
     d.quiet("git", &["add", "src/api/jobs.rs"])?;
     d.step(
         "An out-of-scope commit: src/api/jobs.rs is not in scope (and matches OUT_OF_SCOPE src/api/)",
@@ -238,8 +247,14 @@ pub fn run(keep: bool) -> Result<u8, Error> {
     );
 
     let remote = dir.join("remote.git");
-    d.quiet("git", &["init", "-q", "--bare", &remote.display().to_string()])?;
-    d.quiet("git", &["remote", "add", "origin", &remote.display().to_string()])?;
+    d.quiet(
+        "git",
+        &["init", "-q", "--bare", &remote.display().to_string()],
+    )?;
+    d.quiet(
+        "git",
+        &["remote", "add", "origin", &remote.display().to_string()],
+    )?;
     d.quiet("git", &["push", "-q", "--no-verify", "origin", "main"])?;
     d.write("src/api/jobs.rs", "pub fn jobs() -> usize { 0 }\n")?;
     d.quiet("git", &["add", "src/api/jobs.rs"])?;
@@ -286,7 +301,10 @@ pub fn run(keep: bool) -> Result<u8, Error> {
     };
     if keep {
         let kept = tmp.keep();
-        println!("kept the demo repository at {}", kept.join("repo").display());
+        println!(
+            "kept the demo repository at {}",
+            kept.join("repo").display()
+        );
     }
     Ok(code)
 }

@@ -36,7 +36,9 @@ pub fn dispatch(g: &Global, cmd: Command) -> Result<u8, Error> {
         Command::Ci(args) => crate::ci::run(&ctx, args),
         Command::Install { hooks } => crate::install::install(&ctx, &hooks),
         Command::Uninstall { hooks } => crate::install::uninstall(&ctx, &hooks),
-        Command::Spec(SpecCmd::Check) => with_ws(&ctx, false, |ws, out| wpgate_core::spec::check(ws, out)),
+        Command::Spec(SpecCmd::Check) => {
+            with_ws(&ctx, false, |ws, out| wpgate_core::spec::check(ws, out))
+        }
         Command::Spec(SpecCmd::Requirements { section }) => spec_requirements(&ctx, &section),
         Command::Trace { wp } => trace(&ctx, &wp),
         Command::Board(BoardCmd::Check) => with_ws(&ctx, false, |ws, out| {
@@ -49,7 +51,9 @@ pub fn dispatch(g: &Global, cmd: Command) -> Result<u8, Error> {
         }),
         Command::Deps { graph } => deps(&ctx, &graph),
         Command::Phase(PhaseCmd::Check { phase }) => phase_check(&ctx, &phase),
-        Command::Oss(OssCmd::Check) => with_ws(&ctx, false, |ws, out| wpgate_core::oss::check(ws, out)),
+        Command::Oss(OssCmd::Check) => {
+            with_ws(&ctx, false, |ws, out| wpgate_core::oss::check(ws, out))
+        }
         _ => Err(Error::Usage("unhandled command".into())),
     }
 }
@@ -297,7 +301,10 @@ fn spec_requirements(ctx: &Ctx, section: &str) -> Result<u8, Error> {
         )));
     };
     let number = section.trim().trim_start_matches('§');
-    let reqs = spec.index.find(number).map(|_| wpgate_core::spec::requirements(&spec.index, &spec.text, number));
+    let reqs = spec
+        .index
+        .find(number)
+        .map(|_| wpgate_core::spec::requirements(&spec.index, &spec.text, number));
     match reqs {
         None => Err(Error::Usage(format!(
             "the current spec has no section {number}"
