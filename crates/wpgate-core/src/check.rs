@@ -181,6 +181,16 @@ impl<'r> Gate<'r> {
             let _ = role;
         }
 
+        // Policy self-protection.
+        crate::guard::check(
+            cs,
+            binding.as_ref(),
+            packet.as_ref(),
+            role.as_deref(),
+            self.policy,
+            out,
+        );
+
         // Lock immutability of every changed packet, and digests of their new versions.
         let repo = self.repo;
         let policy = self.policy;

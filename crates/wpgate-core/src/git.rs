@@ -1267,6 +1267,19 @@ pub fn trailers(message: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The work tree root containing `start` (walks up to a directory holding `.git`);
+/// used to find the policy before a repository is opened.
+pub fn work_root(start: &std::path::Path) -> Option<std::path::PathBuf> {
+    let mut cur = Some(start);
+    while let Some(d) = cur {
+        if d.join(".git").exists() {
+            return Some(d.to_path_buf());
+        }
+        cur = d.parent();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1309,17 +1322,4 @@ mod tests {
         let e = parse_pre_push(&bad).unwrap_err().to_string();
         assert!(e.contains(":1:") && e.contains("abc"), "{e}");
     }
-}
-
-/// The work tree root containing `start` (walks up to a directory holding `.git`);
-/// used to find the policy before a repository is opened.
-pub fn work_root(start: &std::path::Path) -> Option<std::path::PathBuf> {
-    let mut cur = Some(start);
-    while let Some(d) = cur {
-        if d.join(".git").exists() {
-            return Some(d.to_path_buf());
-        }
-        cur = d.parent();
-    }
-    None
 }

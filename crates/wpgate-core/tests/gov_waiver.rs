@@ -125,7 +125,10 @@ expires = "2025-06-30"
     let (ws, diags) = parse(
         FILE,
         "[[waiver]]\nid = \"A\"\nrule = \"x.y\"\npaths = [\"**\"]\nreason = \"r\"\napproved_by = \"u\"\napproved = \"2025-01-01\"\n",
-        &WaiverPolicy { require_expiry: false },
+        &WaiverPolicy {
+            require_expiry: false,
+            ..Default::default()
+        },
     );
     assert!(diags.is_empty(), "{diags:#?}");
     assert_eq!(ws[0].expires, None);

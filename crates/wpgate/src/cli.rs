@@ -108,6 +108,24 @@ pub enum Command {
     /// Supply chain: every declared dependency is in the OSS register.
     #[command(subcommand)]
     Oss(OssCmd),
+    /// Scaffold a governed layout in this repository (never overwrites).
+    Init {
+        /// Also add `just` recipes named as in the protocol.
+        #[arg(long)]
+        just: bool,
+    },
+    /// Governance report: a self-contained HTML page.
+    Report {
+        #[arg(long, value_name = "FILE")]
+        html: PathBuf,
+    },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions { shell: String },
+    /// Write the man page (to a file, or stdout).
+    Man {
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Build a throwaway governed repository and show the checks at work.
     Demo {
         /// Keep the demo repository and print its path.

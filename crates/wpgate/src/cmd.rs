@@ -64,10 +64,13 @@ pub fn render_report(report: &Report, format: Format, color: bool) -> Result<Str
             s.push('\n');
             s
         }
-        other => {
-            return Err(Error::Usage(format!(
-                "--format {other:?} is not available for this command"
-            )))
+        Format::Sarif | Format::Github | Format::Junit => {
+            wpgate_core::formats::render(report, format)?
+        }
+        Format::Dot => {
+            return Err(Error::Usage(
+                "--format dot is only for `wpgate deps`".into(),
+            ))
         }
     })
 }
@@ -82,6 +85,8 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
         }
         Command::Policy(PolicyCmd::Check { file }) => policy_check(&g, file.as_deref()),
         Command::Demo { keep } => crate::demo::run(keep),
+        Command::Completions { shell } => crate::docs::completions(&shell),
+        Command::Man { out } => crate::docs::man(out.as_deref()),
         Command::Packet(p) => {
             let ctx = Ctx::new(&g)?;
             packet_cmd(&ctx, p)

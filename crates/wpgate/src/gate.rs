@@ -34,11 +34,11 @@ pub fn dispatch(g: &Global, cmd: Command) -> Result<u8, Error> {
             pre_push(&ctx, &remote, &input)
         }
         Command::Ci(args) => crate::ci::run(&ctx, args),
+        Command::Init { just } => crate::init::run(&ctx, just),
+        Command::Report { html } => crate::report::run(&ctx, &html),
         Command::Install { hooks } => crate::install::install(&ctx, &hooks),
         Command::Uninstall { hooks } => crate::install::uninstall(&ctx, &hooks),
-        Command::Spec(SpecCmd::Check) => {
-            with_ws(&ctx, false, |ws, out| wpgate_core::spec::check(ws, out))
-        }
+        Command::Spec(SpecCmd::Check) => with_ws(&ctx, false, wpgate_core::spec::check),
         Command::Spec(SpecCmd::Requirements { section }) => spec_requirements(&ctx, &section),
         Command::Trace { wp } => trace(&ctx, &wp),
         Command::Board(BoardCmd::Check) => with_ws(&ctx, false, |ws, out| {
@@ -51,9 +51,7 @@ pub fn dispatch(g: &Global, cmd: Command) -> Result<u8, Error> {
         }),
         Command::Deps { graph } => deps(&ctx, &graph),
         Command::Phase(PhaseCmd::Check { phase }) => phase_check(&ctx, &phase),
-        Command::Oss(OssCmd::Check) => {
-            with_ws(&ctx, false, |ws, out| wpgate_core::oss::check(ws, out))
-        }
+        Command::Oss(OssCmd::Check) => with_ws(&ctx, false, wpgate_core::oss::check),
         _ => Err(Error::Usage("unhandled command".into())),
     }
 }

@@ -24,7 +24,8 @@ pub struct RuleInfo {
 
 /// Every rule of wpgate, in registry order.
 pub fn all() -> Vec<&'static RuleInfo> {
-    let tables: [&'static [RuleInfo]; 11] = [
+    let tables: [&'static [RuleInfo]; 12] = [
+        crate::guard::RULES,
         crate::phase::RULES,
         packet::RULES,
         diff::RULES,
