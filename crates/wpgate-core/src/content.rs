@@ -170,7 +170,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "content.todo-comment",
         default: Severity::Warning,
-        summary: "A TODO / FIXME / XXX marker was added",
+        summary: "a TODO / FIXME / XXX marker was added",
         help: "Unfinished work belongs in a task packet, not in a comment. Finish it, or create a \
                packet and reference it.",
         example: "// TODO: handle the postgres case",
@@ -178,7 +178,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "content.json-blob",
         default: Severity::Error,
-        summary: "A public function signature takes or returns a generic JSON blob (`serde_json::Value`)",
+        summary: "a public function signature takes or returns a generic JSON blob (`serde_json::Value`)",
         help: "Generic JSON blobs hide the contract (Anti-Vibe Guard). Define a typed struct with \
                serde derives and use it in the signature. Heuristic: a line starting with \
                `pub fn`/`pub async fn` that names `serde_json::Value` or a bare `Value` type.",
@@ -187,7 +187,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "content.packet-placeholder",
         default: Severity::Error,
-        summary: "A task packet still contains an unreplaced template placeholder",
+        summary: "a task packet still contains an unreplaced template placeholder",
         help: "Replace every `{placeholder}` of the template with the real content before the \
                packet is delegated or locked.",
         example: "- **What**: {1-2 sentence description}",
@@ -195,7 +195,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "content.skipped",
         default: Severity::Warning,
-        summary: "A file was not checked by content rules because it exceeds limits.max_content_bytes (always a note)",
+        summary: "a file was not checked by content rules because it exceeds limits.max_content_bytes (always a note)",
         help: "Large files are skipped to bound run time. Raise `limits.max_content_bytes` in the \
                policy if such files must be checked.",
         example: "a 5 MB generated file added in a commit",

@@ -57,7 +57,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "oss.unregistered-dependency",
         default: Severity::Error,
-        summary: "A dependency declared in a manifest is missing from the OSS register",
+        summary: "a dependency declared in a manifest is missing from the OSS register",
         help: "Supply-chain safety: every dependency must be vetted and recorded in \
                docs/OSS_REGISTER.md (name, license, scope, purpose) before it is used. Add a row \
                for it to the register, or remove the dependency.",
@@ -66,7 +66,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "oss.forbidden-license",
         default: Severity::Error,
-        summary: "A registered component has a license the policy denies (copyleft) without an isolation note",
+        summary: "a registered component has a license the policy denies (copyleft) without an isolation note",
         help: "Copyleft (GPL/AGPL/LGPL) components are denied by default. Replace the component, or \
                run it as a separate process and say so in its register row (`external_process`), \
                or change `oss.deny_licenses` in the policy with approval.",
@@ -75,7 +75,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "oss.register-missing",
         default: Severity::Error,
-        summary: "The repository declares dependencies but has no OSS register",
+        summary: "the repository declares dependencies but has no OSS register",
         help: "Create docs/OSS_REGISTER.md (or set layout.oss_register) with a table of every \
                dependency: | Component | License | Scope | Purpose |.",
         example: "Cargo.toml with [dependencies], and no docs/OSS_REGISTER.md",
@@ -83,7 +83,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "oss.manifest-invalid",
         default: Severity::Error,
-        summary: "A dependency manifest cannot be parsed, so its dependencies cannot be checked",
+        summary: "a dependency manifest cannot be parsed, so its dependencies cannot be checked",
         help: "Fix the syntax of the manifest (Cargo.toml must be TOML, package.json must be JSON).",
         example: "[dependencies]\nserde = { version = \"1\"",
     },

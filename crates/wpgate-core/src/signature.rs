@@ -55,7 +55,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "signature.reused",
         default: Severity::Error,
-        summary: "A signature is used more than once (two packets, or several audit rows)",
+        summary: "a signature is used more than once (two packets, or several audit rows)",
         help:
             "Each signature authorises exactly one act. Ask the user for a new signature for the \
                second use and record it in the signature audit.",
@@ -64,7 +64,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "signature.unrecorded",
         default: Severity::Warning,
-        summary: "A packet's signature is missing from the signature audit file",
+        summary: "a packet's signature is missing from the signature audit file",
         help: "Record every consumed signature in docs/SIGNATURE_AUDIT.md (signature, used by, \
                date/time, purpose) so the audit trail is complete.",
         example: "WP-1-A.md locked with ilja251220250328; no row for it in docs/SIGNATURE_AUDIT.md",
@@ -72,7 +72,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "signature.audit-mismatch",
         default: Severity::Warning,
-        summary: "An audit row's Date/Time disagrees with the timestamp inside its signature",
+        summary: "an audit row's Date/Time disagrees with the timestamp inside its signature",
         help: "The 12 digits of a signature are its DDMMYYYYHHMM timestamp; the audit row's \
                Date/Time column (YYYY-MM-DD HH:MM) should record the same moment. Correct the \
                row, or check whether the signature was typed wrongly.",

@@ -68,7 +68,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "waiver.invalid",
         default: Severity::Error,
-        summary: "A waiver entry cannot be read (unknown key, missing field, bad date, duplicate id)",
+        summary: "a waiver entry cannot be read (unknown key, missing field, bad date, duplicate id)",
         help: "Waivers are an audit trail: each needs id, rule, a scope (paths and/or wps), reason, \
                approved_by, approved (YYYY-MM-DD) and expires (YYYY-MM-DD or phase:N). Fix the \
                entry at the reported line; an invalid waiver waives nothing.",
@@ -77,7 +77,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "waiver.expired",
         default: Severity::Error,
-        summary: "A waiver has expired and no longer applies",
+        summary: "a waiver has expired and no longer applies",
         help: "Waivers expire at their date or phase boundary. Fix the findings it covered, or get \
                a new approval and record a new waiver (new id, new approval date).",
         example: "[[waiver]]\nid = \"WVR-1\"\n…\nexpires = \"2025-01-31\"   # in the past",
@@ -85,7 +85,7 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "waiver.unused",
         default: Severity::Warning,
-        summary: "A live waiver matched no finding in a full run",
+        summary: "a live waiver matched no finding in a full run",
         help: "A waiver that waives nothing is stale: the finding was fixed or the scope is wrong. \
                Remove it, or correct its rule/paths/wps.",
         example: "[[waiver]]\nid = \"WVR-1\"\nrule = \"content.unwrap\"\npaths = [\"src/gone/**\"]",

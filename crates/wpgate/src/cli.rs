@@ -254,6 +254,16 @@ pub fn run_main(args: Vec<OsString>) -> ExitCode {
 
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        // `wpgate … | head`: the reader went away; nothing to report.
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") {
+            return;
+        }
         eprintln!(
             "wpgate: internal error (wpgate {}): {info}\n\
              This is a bug in wpgate, not in your repository. The check did not pass.\n\

@@ -25,18 +25,18 @@ pub struct RuleInfo {
 /// Every rule of wpgate, in registry order.
 pub fn all() -> Vec<&'static RuleInfo> {
     let tables: [&'static [RuleInfo]; 12] = [
-        crate::guard::RULES,
-        crate::phase::RULES,
         packet::RULES,
         diff::RULES,
+        crate::lock::RULES,
+        crate::guard::RULES,
         crate::spec::RULES,
         crate::board::RULES,
         crate::deps::RULES,
+        crate::phase::RULES,
         crate::waiver::RULES,
         crate::oss::RULES,
         crate::signature::RULES,
         crate::content::RULES,
-        crate::lock::RULES,
     ];
     tables.iter().flat_map(|t| t.iter()).collect()
 }
