@@ -29,6 +29,13 @@ pub fn locked_packet() -> String {
     format!("{PACKET}{}", footer(SIGNATURE))
 }
 
+/// The demo audit file with the row recording [`SIGNATURE`].
+pub fn audit() -> String {
+    format!(
+        "{AUDIT}| {SIGNATURE} | Orchestrator | 2026-11-24 09:00 | Task packet lock: {WP} | v01.002 | |\n"
+    )
+}
+
 /// The wpgate binary, isolated from the caller's environment.
 pub fn wpgate(dir: &Path) -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("wpgate").expect("wpgate binary");
@@ -37,6 +44,8 @@ pub fn wpgate(dir: &Path) -> assert_cmd::Command {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env_remove("WPGATE_WP")
+        .env_remove("WPGATE_SHIM")
+        .env("WPGATE_TODAY", "2023-11-20")
         .env_remove("WPGATE_BASE")
         .env_remove("GITHUB_EVENT_NAME")
         .env_remove("GITHUB_EVENT_PATH")
@@ -61,7 +70,7 @@ pub fn governed() -> TestRepo {
     r.write("docs/SPEC_CURRENT.md", SPEC_CURRENT);
     r.write("docs/TASK_BOARD.md", BOARD);
     r.write("docs/OSS_REGISTER.md", OSS);
-    r.write("docs/SIGNATURE_AUDIT.md", AUDIT);
+    r.write("docs/SIGNATURE_AUDIT.md", audit());
     r.write("Cargo.toml", CARGO);
     r.write("src/main.rs", "fn main() {}\n");
     r.write("src/storage/mod.rs", "pub trait Storage {}\n");
