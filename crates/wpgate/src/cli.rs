@@ -97,7 +97,7 @@ pub enum Command {
     /// Task board checks.
     #[command(subcommand)]
     Board(BoardCmd),
-    /// Print the dependency graph of packets (`--graph dot` for Graphviz).
+    /// Print the dependency graph of packets (`--format dot` for Graphviz).
     Deps {
         #[arg(long, default_value = "text")]
         graph: String,

@@ -48,6 +48,11 @@ impl Ctx {
 
     /// Prints a report in the chosen format and returns the exit code.
     pub fn emit_report(&self, report: &Report) -> Result<u8, Error> {
+        // From a hook shim, a clean human report stays silent.
+        let hook = std::env::var_os("WPGATE_SHIM").is_some();
+        if hook && self.format == Format::Human && report.diagnostics.is_empty() {
+            return Ok(0);
+        }
         print!(
             "{}",
             crate::cmd::render_report(report, self.format, self.color)?
