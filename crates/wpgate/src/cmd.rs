@@ -21,16 +21,22 @@ pub struct Ctx {
     pub color: bool,
 }
 
+/// The work tree root around `-C DIR` (or the current directory); the directory itself
+/// when it is not inside a repository.
+fn repo_root(g: &Global) -> Result<PathBuf, Error> {
+    let start = match &g.dir {
+        Some(d) => d.clone(),
+        None => std::env::current_dir().map_err(|e| Error::Io {
+            path: ".".into(),
+            source: e,
+        })?,
+    };
+    Ok(wpgate_core::git::work_root(&start).unwrap_or(start))
+}
+
 impl Ctx {
     pub fn new(g: &Global) -> Result<Ctx, Error> {
-        let start = match &g.dir {
-            Some(d) => d.clone(),
-            None => std::env::current_dir().map_err(|e| Error::Io {
-                path: ".".into(),
-                source: e,
-            })?,
-        };
-        let root = wpgate_core::git::work_root(&start).unwrap_or(start);
+        let root = repo_root(g)?;
         let (policy, policy_source) = Policy::discover(&root, g.policy.as_deref())?;
         let color = match g.color.as_str() {
             "always" => true,
@@ -143,14 +149,7 @@ fn textwrap(s: &str, width: usize) -> String {
 }
 
 fn policy_check(g: &Global, file: Option<&Path>) -> Result<u8, Error> {
-    let start = match &g.dir {
-        Some(d) => d.clone(),
-        None => std::env::current_dir().map_err(|e| Error::Io {
-            path: ".".into(),
-            source: e,
-        })?,
-    };
-    let root = wpgate_core::git::work_root(&start).unwrap_or(start);
+    let root = repo_root(g)?;
     let explicit = file.or(g.policy.as_deref());
     let (_, src) = Policy::discover(&root, explicit)?;
     match src {
