@@ -417,3 +417,21 @@ fn corpus_packets_are_all_listed_and_checked_without_environment_errors() {
     );
     json(&out);
 }
+
+#[test]
+fn json_output_snapshot() {
+    let r = governed();
+    let p = r.path.join(format!("docs/task_packets/{WP}.md"));
+    let text = std::fs::read_to_string(&p).expect("read");
+    std::fs::write(
+        &p,
+        text.replace("  * src/storage/sqlite.rs\n", "  * src/\n"),
+    )
+    .expect("write");
+    let out = wpgate(&r.path)
+        .args(["packet", "check", WP, "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("json_vague_scope", String::from_utf8_lossy(&out.stdout));
+}
