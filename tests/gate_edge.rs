@@ -465,6 +465,27 @@ fn clean_merge_in_progress_is_not_refused() {
     );
     let (ok, t) = git_hooked_env(dir, &["commit", "--no-edit"], &[]);
     assert!(ok, "clean merge refused by the hooks: {t}");
+    // The same verdict for the merge commit: side's paths come unchanged from side,
+    // whose own commit is checked on its own (here: refused, in the range).
+    let out = json_ro(dir, &["check", "--commit", "HEAD"]);
+    assert_eq!(
+        verdict_of(&out, "merge commit"),
+        Vec::<String>::new(),
+        "{}",
+        text(&out)
+    );
+    let out = json_ro(dir, &["check", "--range", "HEAD^1..HEAD"]);
+    assert_eq!(
+        verdict_of(&out, "range"),
+        ["binding.unknown-packet"],
+        "{}",
+        text(&out)
+    );
+    // Once side's commit is on the remote (it was pushed under its own packet), pushing
+    // the merge is accepted.
+    git(dir, &["push", "-q", "--no-verify", "origin", "side"]);
+    let (ok, t) = git_hooked_env(dir, &["push", "origin", "main"], &[]);
+    assert!(ok, "merge push refused: {t}");
 }
 
 #[test]
@@ -510,6 +531,40 @@ fn conflicted_merge_resolution_is_checked() {
         .filter_map(|d| d["path"].as_str().map(str::to_string))
         .collect();
     assert_eq!(paths, ["src/api/jobs.rs"]);
+    // Committed, the merge gets the same verdict on the same path.
+    git(
+        dir,
+        &[
+            "commit",
+            "-q",
+            "--no-verify",
+            "-F",
+            mf.to_str().expect("utf-8"),
+        ],
+    );
+    for args in [
+        &["check", "--commit", "HEAD"][..],
+        &["ci", "--base", "HEAD^1", "--branch", "x"][..],
+    ] {
+        let out = json_ro(dir, args);
+        if args[0] == "ci" {
+            // The range also holds side's own unbound commit.
+            let rules = verdict_of(&out, "ci");
+            assert!(
+                rules.contains(&"scope.out-of-scope".to_string()),
+                "{rules:?}"
+            );
+            continue;
+        }
+        assert_eq!(verdict_of(&out, "merge commit"), ["scope.out-of-scope"]);
+        let paths: Vec<String> = json(&out)["diagnostics"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["path"].as_str().map(str::to_string))
+            .collect();
+        assert_eq!(paths, ["src/api/jobs.rs"], "{}", text(&out));
+    }
 }
 
 #[test]
