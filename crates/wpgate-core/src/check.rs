@@ -89,8 +89,8 @@ impl<'r> Gate<'r> {
                 // with that parent's commits, which are checked on their own; only what
                 // the merge itself introduces (differing from every parent) is checked.
                 // Without this a clean merge passed the hooks and failed the push.
-                for parent in cs.parents[1..].to_vec() {
-                    let other = self.repo.tree_source(&parent)?;
+                for parent in &cs.parents[1..] {
+                    let other = self.repo.tree_source(parent)?;
                     cs.changes.retain(|c| {
                         !c.paths().all(|p| {
                             tree.blob_id(p) == other.blob_id(p) && tree.mode(p) == other.mode(p)
