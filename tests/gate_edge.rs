@@ -597,3 +597,37 @@ fn cherry_pick_in_progress_is_checked_like_a_commit() {
         "still in progress"
     );
 }
+
+#[test]
+fn bad_revisions_and_input_are_usage_errors() {
+    let g = Gated::new();
+    let missing = "1234567890123456789012345678901234567890";
+    let url = g.remote.to_str().expect("utf-8");
+    let cases: Vec<(Vec<&str>, Option<String>)> = vec![
+        (vec!["check", "--commit", "no-such-branch"], None),
+        (vec!["check", "--range", "no-such..HEAD"], None),
+        (vec!["ci", "--base", missing], None),
+        (vec!["pre-push", "origin", url], Some("garbage\n".into())),
+        (
+            vec!["pre-push", "origin", url],
+            Some(format!(
+                "refs/heads/main {missing} refs/heads/main {ZERO}\n"
+            )),
+        ),
+    ];
+    for (args, stdin) in cases {
+        let out = ro("wpgate", g.path(), &args, &[], stdin.as_deref());
+        let t = text(&out);
+        assert_eq!(code(&out), 2, "{args:?}: {t}");
+        assert!(!t.contains("panicked"), "{t}");
+    }
+    // An empty pre-push input (nothing to push) checks nothing.
+    let out = ro(
+        "wpgate",
+        g.path(),
+        &["pre-push", "origin", url],
+        &[],
+        Some(""),
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+}
