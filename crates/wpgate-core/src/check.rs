@@ -79,10 +79,25 @@ impl<'r> Gate<'r> {
         let mut report = Report::new();
         let all_parents = self.policy.git.merge_parents == "all";
         for sha in shas {
-            let cs = self
+            let mut cs = self
                 .repo
                 .commit(sha, all_parents, self.policy.git.renames)?;
             let tree = self.repo.tree_source(sha)?;
+            if !all_parents && cs.parents.len() > 1 {
+                // A merge against its first parent, like a merge being committed (see
+                // `staged`): a path the merge takes unchanged from another parent came
+                // with that parent's commits, which are checked on their own; only what
+                // the merge itself introduces (differing from every parent) is checked.
+                // Without this a clean merge passed the hooks and failed the push.
+                for parent in &cs.parents[1..] {
+                    let other = self.repo.tree_source(parent)?;
+                    cs.changes.retain(|c| {
+                        !c.paths().all(|p| {
+                            tree.blob_id(p) == other.blob_id(p) && tree.mode(p) == other.mode(p)
+                        })
+                    });
+                }
+            }
             let mut out = Emitter::new(self.policy);
             out.commit = cs.commit.clone();
             let ctx = Context {

@@ -95,11 +95,19 @@ pub fn run(ctx: &Ctx, args: CiArgs) -> Result<u8, Error> {
         Some(base) => repo.range(&format!("{base}..{}", range.head))?,
         None => vec![repo.resolve(&range.head)?],
     };
+    // Run locally on a checked-out branch: bind by that branch, as `check --range` and
+    // pre-push do (a run with no branch named anywhere would otherwise disagree).
+    let branch = range.branch.clone().or_else(|| {
+        let head = repo.resolve(&range.head).ok()?;
+        (repo.resolve("HEAD").ok()? == head)
+            .then(|| repo.head_branch())
+            .flatten()
+    });
     let mut gate = Gate::new(&repo, &ctx.policy)?;
     let report = gate.commits(
         &shas,
         &Context {
-            branch: range.branch.clone(),
+            branch,
             env_wp: std::env::var(&ctx.policy.binding.env).ok(),
             ..Context::default()
         },

@@ -218,7 +218,18 @@ fn pre_push(ctx: &Ctx, remote: &str, input: &str) -> Result<u8, Error> {
         if shas.is_empty() {
             continue;
         }
-        let branch = u.local_ref.strip_prefix("refs/heads/").map(str::to_string);
+        // `git push origin HEAD` sends `HEAD` as the local ref: bind by the checked-out
+        // branch then, else by the branch being pushed to (what CI will see).
+        let branch = u
+            .local_ref
+            .strip_prefix("refs/heads/")
+            .map(str::to_string)
+            .or_else(|| {
+                (u.local_ref == "HEAD")
+                    .then(|| repo.head_branch())
+                    .flatten()
+            })
+            .or_else(|| u.remote_ref.strip_prefix("refs/heads/").map(str::to_string));
         let r = gate.commits(
             &shas,
             &Context {
