@@ -56,6 +56,8 @@ fn locked_packet_edit_is_refused() {
 fn digest_locked() -> Gated {
     Gated::with(|r| {
         r.write(&format!("docs/task_packets/{WP}.md"), PACKET);
+        // The signature is consumed by the lock below, not before.
+        r.write("docs/SIGNATURE_AUDIT.md", AUDIT);
         r.git(&["commit", "-q", "-am", "unlock"]);
         wpgate(&r.path)
             .args(["packet", "lock", WP, "--signature", SIGNATURE])
@@ -200,6 +202,8 @@ fn binding_by_environment() {
 fn unlocked_packet_is_refused() {
     let g = Gated::with(|r| {
         r.write(&format!("docs/task_packets/{WP}.md"), PACKET);
+        // The signature is consumed by the lock below, not before.
+        r.write("docs/SIGNATURE_AUDIT.md", AUDIT);
         r.git(&["commit", "-q", "-am", "unlock"]);
     });
     g.stage(&[("src/storage/mod.rs", "pub trait Storage {}\n// u\n")]);
