@@ -434,9 +434,9 @@ pub fn junit(report: &Report) -> String {
     let mut failures = 0;
     for ((rule, tgt), ds) in &groups {
         tests += 1;
-        let _ = write!(
+        let _ = writeln!(
             cases,
-            "    <testcase classname=\"wpgate.{}\" name=\"{} {}\" file=\"{}\">\n",
+            "    <testcase classname=\"wpgate.{}\" name=\"{} {}\" file=\"{}\">",
             xml_escape(rule),
             xml_escape(rule),
             xml_escape(tgt),
