@@ -180,6 +180,36 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
+/// Entry point that also covers a failing setup: when the policy or repository cannot be
+/// loaded (before [`run`] could start), `--github-status` still posts `error`. For the
+/// lead: route `Command::Ci(args)` here from `cmd::dispatch` instead of through
+/// `gate::dispatch` (which builds the `Ctx` first).
+pub fn dispatch(g: &crate::cli::Global, args: CiArgs) -> Result<u8, Error> {
+    match Ctx::new(g) {
+        Ok(ctx) => run(&ctx, args),
+        Err(e) => {
+            if args.github_status {
+                let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+                if let Ok(t) = StatusTarget::from_env(&args, &env) {
+                    let sha = detect(&args, &env)
+                        .ok()
+                        .map(|r| r.head)
+                        .filter(|h| is_sha(h))
+                        .or_else(|| env("GITHUB_SHA"));
+                    if let Some(sha) = sha {
+                        let first = e.to_string();
+                        let first = first.lines().next().unwrap_or("").to_string();
+                        if let Err(pe) = t.post(&sha, "error", &format!("could not run: {first}")) {
+                            eprintln!("wpgate ci: could not post the commit status: {pe}");
+                        }
+                    }
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
 /// Runs the CI gate: check, print, summary files, optional commit status.
 pub fn run(ctx: &Ctx, args: CiArgs) -> Result<u8, Error> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
