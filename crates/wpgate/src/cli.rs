@@ -153,7 +153,7 @@ pub struct CheckArgs {
     pub message_file: Option<PathBuf>,
 }
 
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone)]
 pub struct CiArgs {
     /// Base of the range (exclusive); default from WPGATE_BASE or the CI event.
     #[arg(long, value_name = "REV")]
@@ -164,6 +164,45 @@ pub struct CiArgs {
     /// Branch name used for binding (default: the CI head ref).
     #[arg(long)]
     pub branch: Option<String>,
+    /// Post a commit status to GitHub (needs GITHUB_TOKEN and GITHUB_REPOSITORY); posts
+    /// `error` when the check itself cannot run, so a required check never stays pending.
+    #[arg(long)]
+    pub github_status: bool,
+    /// Context (name) of the commit status.
+    #[arg(long, value_name = "NAME", default_value = "wpgate")]
+    pub status_context: String,
+    /// Timeout in seconds of one status request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub status_timeout: u64,
+    /// Attempts of the status request (retried on 5xx, 429 and network errors).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub status_attempts: u32,
+    /// Also write the findings as SARIF 2.1.0 to FILE (for code scanning upload).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Also write the findings as JUnit XML to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Markdown summary file (default: $GITHUB_STEP_SUMMARY when set).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+}
+
+impl Default for CiArgs {
+    fn default() -> Self {
+        CiArgs {
+            base: None,
+            head: None,
+            branch: None,
+            github_status: false,
+            status_context: "wpgate".into(),
+            status_timeout: 10,
+            status_attempts: 3,
+            sarif: None,
+            junit: None,
+            summary: None,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]

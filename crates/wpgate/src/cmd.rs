@@ -102,6 +102,8 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
             let ctx = Ctx::new(&g)?;
             packet_cmd(&ctx, p)
         }
+        // CI posts an `error` status even when the policy or repository cannot be loaded.
+        Command::Ci(args) => crate::ci::dispatch(&g, args),
         other => crate::gate::dispatch(&g, other),
     }
 }

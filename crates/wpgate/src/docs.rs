@@ -1,12 +1,84 @@
-//! Shell completions and the man page (stub).
+//! Shell completions (clap_complete) and the man page (clap_mangen), both generated from
+//! the clap definition in `cli.rs`, so they never drift from the real arguments.
+use std::io::Write as _;
 use std::path::Path;
 
+use clap::CommandFactory;
 use wpgate_core::Error;
 
-pub fn completions(_shell: &str) -> Result<u8, Error> {
-    Err(Error::Usage("not implemented yet".into()))
+use crate::cli::Cli;
+
+/// Prints the completion script of `shell` (bash, zsh, fish, elvish, powershell).
+pub fn completions(shell: &str) -> Result<u8, Error> {
+    let sh: clap_complete::Shell = shell.parse().map_err(|_| {
+        Error::Usage(format!(
+            "unknown shell `{shell}` (expected bash, zsh, fish, elvish or powershell)"
+        ))
+    })?;
+    let mut cmd = Cli::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(sh, &mut cmd, "wpgate", &mut buf);
+    write_out(None, &buf)
 }
 
-pub fn man(_out: Option<&Path>) -> Result<u8, Error> {
-    Err(Error::Usage("not implemented yet".into()))
+/// The man page (roff): `wpgate(1)` followed by one section per subcommand.
+pub fn man_page() -> Result<Vec<u8>, Error> {
+    let cmd = Cli::command();
+    let io = |e: std::io::Error| Error::Io {
+        path: "<man page>".into(),
+        source: e,
+    };
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(cmd.clone())
+        .render(&mut buf)
+        .map_err(io)?;
+    buf.extend_from_slice(
+        b".SH \"EXIT STATUS\"\n.TP\n0\nclean (warnings allowed)\n.TP\n1\nat least one error\\-severity violation\n.TP\n2\nusage, configuration or environment error (also: a check that could not run)\n",
+    );
+    for sub in cmd.get_subcommands() {
+        if sub.is_hide_set() {
+            continue;
+        }
+        let name = format!("wpgate {}", sub.get_name());
+        let _ = writeln!(buf, ".SH \"{}\"", name.to_uppercase());
+        let page = clap_mangen::Man::new(sub.clone().bin_name(name));
+        page.render_synopsis_section(&mut buf).map_err(io)?;
+        page.render_description_section(&mut buf).map_err(io)?;
+        if sub.get_arguments().any(|a| !a.is_hide_set()) {
+            page.render_options_section(&mut buf).map_err(io)?;
+        }
+    }
+    Ok(buf)
+}
+
+/// Writes the man page to `out`, or prints it.
+pub fn man(out: Option<&Path>) -> Result<u8, Error> {
+    let buf = man_page()?;
+    write_out(out, &buf)
+}
+
+fn write_out(out: Option<&Path>, buf: &[u8]) -> Result<u8, Error> {
+    match out {
+        Some(p) => {
+            std::fs::write(p, buf).map_err(|e| Error::Io {
+                path: p.display().to_string(),
+                source: e,
+            })?;
+            eprintln!("wrote {}", p.display());
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(buf).and_then(|_| stdout.flush()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => {
+                    return Err(Error::Io {
+                        path: "<stdout>".into(),
+                        source: e,
+                    })
+                }
+            }
+        }
+    }
+    Ok(0)
 }
