@@ -484,10 +484,12 @@ impl Policy {
     ) -> Result<(Policy, PolicySource), crate::Error> {
         let path = match explicit {
             Some(p) => Some(p.to_path_buf()),
+            // Anything standing at a policy name (a file, a dangling symlink, a directory)
+            // is the repository's policy: unreadable means exit 2, never the default.
             None => POLICY_FILE_NAMES
                 .iter()
                 .map(|n| root.join(n))
-                .find(|p| p.is_file()),
+                .find(|p| std::fs::symlink_metadata(p).is_ok()),
         };
         match path {
             None => Ok((Policy::embedded(), PolicySource::Embedded)),
