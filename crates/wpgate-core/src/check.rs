@@ -279,9 +279,19 @@ impl<'r> Gate<'r> {
             })
             .collect();
         crate::spec::check_frozen(&changed, wp, &ws, out)?;
-        if let (Some(b), Some(_)) = (&binding, &packet) {
+        if let (Some(b), Some(p)) = (&binding, &packet) {
             if !self.rules.governed(cs).is_empty() {
-                crate::deps::check_blocked(&b.id, &ws, out)?;
+                // Only a packet that has dependencies (its own, or board blockers) can be
+                // blocked: the dependency graph is built only then.
+                let board_blocks = crate::board::load(&ws)?.is_some_and(|board| {
+                    board
+                        .entries
+                        .iter()
+                        .any(|e| e.id == b.id && !e.blockers.is_empty())
+                });
+                if !p.depends_on.is_empty() || board_blocks {
+                    crate::deps::check_blocked(&b.id, &ws, out)?;
+                }
             }
         }
         for c in &cs.changes {
