@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: wpgate-bench run [--sizes small,medium,large] [--runs N] [--no-corpus] [--regen]\n\
+        "usage: wpgate-bench run [--sizes small,medium,large] [--runs N] [--no-corpus] [--regen] [--skip range,...]\n\
          \x20      wpgate-bench gen --size NAME --out DIR\n\
          \x20      wpgate-bench report [--out BENCHMARKS.md]"
     );
@@ -80,6 +80,9 @@ fn main() {
                 runs,
                 !flag("--no-corpus"),
                 flag("--regen"),
+                &opt("--skip")
+                    .map(|s| s.split(',').map(str::to_string).collect::<Vec<_>>())
+                    .unwrap_or_default(),
             )
             .and_then(|_| report::write(&workspace_root()))
         }

@@ -199,7 +199,13 @@ fn save(name: &str, rows: &[Row]) -> Result<(), String> {
     std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-pub fn run(sizes: &[String], runs: usize, corpus: bool, regen: bool) -> Result<(), String> {
+pub fn run(
+    sizes: &[String],
+    runs: usize,
+    corpus: bool,
+    regen: bool,
+    skip: &[String],
+) -> Result<(), String> {
     let exe = wpgate_exe()?;
     let git = PathBuf::from("git");
     let base = crate::bench_dir();
@@ -277,6 +283,10 @@ pub fn run(sizes: &[String], runs: usize, corpus: bool, regen: bool) -> Result<(
                 label: "wpgate packet check --all".into(),
             },
         ];
+        let cases: Vec<Case> = cases
+            .into_iter()
+            .filter(|c| !skip.iter().any(|s| c.case.ends_with(s.as_str())))
+            .collect();
         let rows = measure_cases(&size, files, &dir, &wp, &cases, runs);
         save(&size.name, &rows)?;
     }

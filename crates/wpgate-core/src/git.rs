@@ -272,8 +272,12 @@ struct Shared {
     repo: Mutex<Repository>,
     git_dir: PathBuf,
     lists: Mutex<HashMap<(Oid, String), Arc<Vec<String>>>>,
+    /// Inflated big blobs (the spec): a rule that reads one per commit inflates it once.
+    big: Mutex<HashMap<Oid, Arc<[u8]>>>,
     cache: Arc<ParseCache>,
 }
+
+const BIG_BLOB: usize = 64 * 1024;
 
 impl std::fmt::Debug for Repo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -806,6 +810,7 @@ impl Repo {
             repo: Mutex::new(self.reopen()?),
             git_dir: self.git_dir.clone(),
             lists: Mutex::new(HashMap::new()),
+            big: Mutex::new(HashMap::new()),
             cache: Arc::new(ParseCache::default()),
         });
         Ok(self.shared.get_or_init(|| s).clone())
@@ -1141,8 +1146,20 @@ impl Files {
         if mode == MODE_GITLINK {
             return Ok(None);
         }
+        if let Some(hit) = self.shared.big.lock().ok().and_then(|b| b.get(&oid).cloned()) {
+            return Ok(Some(hit.to_vec()));
+        }
         let repo = self.repo(path)?;
-        read_blob(&repo, &self.shared.git_dir, oid, path).map(Some)
+        let bytes = read_blob(&repo, &self.shared.git_dir, oid, path)?;
+        drop(repo);
+        if bytes.len() >= BIG_BLOB {
+            if let Ok(mut big) = self.shared.big.lock() {
+                if big.len() < 16 {
+                    big.insert(oid, Arc::from(bytes.as_slice()));
+                }
+            }
+        }
+        Ok(Some(bytes))
     }
 
     /// Tree id of a directory (the root tree for `""`).
