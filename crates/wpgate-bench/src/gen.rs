@@ -130,7 +130,11 @@ fn anchor(p: usize) -> String {
 pub fn packet_text(p: usize, policy: &Policy) -> String {
     let id = packet_id(p);
     let dir = packet_dir(p);
-    let status = if is_done(p) { "VALIDATED" } else { "In Progress" };
+    let status = if is_done(p) {
+        "VALIDATED"
+    } else {
+        "In Progress"
+    };
     let deps = if p % 10 == 5 {
         packet_id(p - 5)
     } else {
@@ -367,7 +371,8 @@ pub fn generate(size: &Size, dir: &Path) -> Result<Generated, String> {
     s.file("docs/SIGNATURE_AUDIT.md", audit(p_count).as_bytes())
         .map_err(io)?;
     s.file("Cargo.toml", CARGO.as_bytes()).map_err(io)?;
-    s.file("package.json", PACKAGE_JSON.as_bytes()).map_err(io)?;
+    s.file("package.json", PACKAGE_JSON.as_bytes())
+        .map_err(io)?;
 
     let active: Vec<usize> = (0..p_count).filter(|&p| !is_done(p)).collect();
     let active = if active.is_empty() { vec![0] } else { active };
@@ -404,10 +409,9 @@ pub fn generate(size: &Size, dir: &Path) -> Result<Generated, String> {
         }
     }
     s.w.write_all(b"done\n").map_err(io)?;
-    let stdin = s
-        .w
-        .into_inner()
-        .map_err(|e| format!("flushing fast-import: {e}"))?;
+    let stdin =
+        s.w.into_inner()
+            .map_err(|e| format!("flushing fast-import: {e}"))?;
     drop(stdin);
     let status = child
         .wait()
@@ -465,17 +469,22 @@ mod tests {
         // Packets are locked with a matching digest.
         let policy = Policy::embedded();
         let text = packet_text(3, &policy);
-        let p = wpgate_core::parse_packet("docs/task_packets/WP-1-Pkg0003.md", &text, &policy.packet.fields);
-        assert_eq!(wpgate_core::lock::digest_matches(&text, &p, &policy), Some(true));
+        let p = wpgate_core::parse_packet(
+            "docs/task_packets/WP-1-Pkg0003.md",
+            &text,
+            &policy.packet.fields,
+        );
+        assert_eq!(
+            wpgate_core::lock::digest_matches(&text, &p, &policy),
+            Some(true)
+        );
         let _ = std::fs::remove_dir_all(&a);
         let _ = std::fs::remove_dir_all(&b);
     }
 
     fn tempfile_dir(tag: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!(
-            "wpgate-bench-test-{tag}-{}",
-            std::process::id()
-        ));
+        let d =
+            std::env::temp_dir().join(format!("wpgate-bench-test-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         d
     }

@@ -98,7 +98,13 @@ fn command(program: &Path, args: &[String], dir: &Path, wp: &str) -> Command {
 }
 
 /// Median and minimum wall time (ms) of `runs` runs after one warm-up, and the exit code.
-fn time_runs(program: &Path, args: &[String], dir: &Path, wp: &str, runs: usize) -> (f64, f64, i32) {
+fn time_runs(
+    program: &Path,
+    args: &[String],
+    dir: &Path,
+    wp: &str,
+    runs: usize,
+) -> (f64, f64, i32) {
     let mut times = Vec::with_capacity(runs);
     let mut exit = -1;
     for i in 0..=runs {
@@ -212,7 +218,9 @@ pub fn run(
     std::fs::create_dir_all(&base).map_err(|e| format!("{}: {e}", base.display()))?;
     for name in sizes {
         let Some(size) = Size::named(name.trim()) else {
-            return Err(format!("unknown size `{name}` (tiny, small, medium, large)"));
+            return Err(format!(
+                "unknown size `{name}` (tiny, small, medium, large)"
+            ));
         };
         let dir = base.join(&size.name);
         let meta = base.join(format!("{}.meta", size.name));
@@ -223,7 +231,11 @@ pub fn run(
                 if f.len() != 3 {
                     return Err(format!("{}: bad metadata, use --regen", meta.display()));
                 }
-                (f[0].to_string(), f[1].to_string(), f[2].parse().unwrap_or(0))
+                (
+                    f[0].to_string(),
+                    f[1].to_string(),
+                    f[2].parse().unwrap_or(0),
+                )
             }
             _ => {
                 let _ = std::fs::remove_dir_all(&dir);
@@ -331,7 +343,10 @@ fn run_corpus(exe: &Path, runs: usize) -> Result<(), String> {
         copy_dir(&src, &dir)?;
         gen::run_git(&dir, &["init", "-q", "-b", "main"])?;
         gen::run_git(&dir, &["add", "-A"])?;
-        gen::run_git(&dir, &["commit", "-q", "--no-verify", "-m", "corpus snapshot"])?;
+        gen::run_git(
+            &dir,
+            &["commit", "-q", "--no-verify", "-m", "corpus snapshot"],
+        )?;
     }
     let files: usize = gen::run_git(&dir, &["ls-files"])?.lines().count();
     let size = Size {

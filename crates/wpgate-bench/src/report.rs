@@ -28,7 +28,13 @@ fn first_line(cmd: &str, arg: &str) -> String {
         .arg(arg)
         .output()
         .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").to_string())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
         .unwrap_or_default()
 }
 
@@ -47,7 +53,11 @@ fn machine() -> String {
         .unwrap_or(1);
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|s| s.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string()))
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string())
+        })
         .and_then(|kb| kb.parse::<u64>().ok())
         .map(|kb| format!("{:.0} GiB", kb as f64 / 1048576.0))
         .unwrap_or_default();
@@ -134,7 +144,9 @@ pub fn write(root: &Path) -> Result<(), String> {
     );
     for s in SIZES.iter().chain(["corpus"].iter()) {
         for case in ["staged", "range", "repo", "packets"] {
-            let Some(r) = find(&rows, s, case) else { continue };
+            let Some(r) = find(&rows, s, case) else {
+                continue;
+            };
             let floor = find(&rows, s, &format!("floor-{case}"));
             let (fl, fm, ratio) = match floor {
                 Some(f) => (
@@ -158,11 +170,18 @@ pub fn write(root: &Path) -> Result<(), String> {
     let _ = writeln!(md, "\nExit 1 means violations were found (the generated history contains out-of-scope commits on purpose); exit 2 would be an error.\n");
 
     // Targets.
-    let _ = writeln!(md, "## Targets\n\n| target | figure | verdict |\n|---|---|---|");
+    let _ = writeln!(
+        md,
+        "## Targets\n\n| target | figure | verdict |\n|---|---|---|"
+    );
     let ratio = |s: &str, case: &str| -> Option<(f64, f64, f64)> {
         let r = find(&rows, s, case)?;
         let f = find(&rows, s, &format!("floor-{case}"))?;
-        Some((r.median_ms, f.median_ms, r.median_ms / f.median_ms.max(0.001)))
+        Some((
+            r.median_ms,
+            f.median_ms,
+            r.median_ms / f.median_ms.max(0.001),
+        ))
     };
     match ratio("large", "staged") {
         Some((w, f, x)) => {
@@ -197,7 +216,10 @@ pub fn write(root: &Path) -> Result<(), String> {
             );
         }
         None => {
-            let _ = writeln!(md, "| whole-history range ≤ 3× floor, large | not measured | — |");
+            let _ = writeln!(
+                md,
+                "| whole-history range ≤ 3× floor, large | not measured | — |"
+            );
         }
     }
     for s in ["small", "medium"] {
@@ -230,14 +252,23 @@ pub fn write(root: &Path) -> Result<(), String> {
             );
         }
         None => {
-            let _ = writeln!(md, "| pre-commit peak RSS ≤ 64 MB, large | not measured | — |");
+            let _ = writeln!(
+                md,
+                "| pre-commit peak RSS ≤ 64 MB, large | not measured | — |"
+            );
         }
     }
     // Linearity: range time per commit across sizes.
     let per: Vec<String> = SIZES
         .iter()
         .filter_map(|s| find(&rows, s, "range"))
-        .map(|r| format!("{}: {:.3} ms/commit", r.size, r.median_ms / r.commits.max(1) as f64))
+        .map(|r| {
+            format!(
+                "{}: {:.3} ms/commit",
+                r.size,
+                r.median_ms / r.commits.max(1) as f64
+            )
+        })
         .collect();
     if !per.is_empty() {
         let _ = writeln!(
@@ -285,13 +316,23 @@ fn plot(rows: &[Row]) -> String {
         ("staged", "wpgate check --staged", "#1f77b4"),
         ("floor-staged", "git diff --cached --name-status", "#1f77b4"),
         ("range", "wpgate check --range (whole history)", "#d62728"),
-        ("floor-range", "git log --no-renames --name-status", "#d62728"),
+        (
+            "floor-range",
+            "git log --no-renames --name-status",
+            "#d62728",
+        ),
         ("repo", "wpgate check --repo", "#2ca02c"),
         ("packets", "wpgate packet check --all", "#9467bd"),
     ];
-    let pts: Vec<&Row> = rows.iter().filter(|r| SIZES.contains(&r.size.as_str())).collect();
+    let pts: Vec<&Row> = rows
+        .iter()
+        .filter(|r| SIZES.contains(&r.size.as_str()))
+        .collect();
     let (w, h, l, r, t, b) = (820.0, 520.0, 80.0, 300.0, 40.0, 60.0);
-    let xs: Vec<f64> = pts.iter().map(|p| (p.files.max(1) as f64).log10()).collect();
+    let xs: Vec<f64> = pts
+        .iter()
+        .map(|p| (p.files.max(1) as f64).log10())
+        .collect();
     let ys: Vec<f64> = pts.iter().map(|p| p.median_ms.max(0.1).log10()).collect();
     let (x0, x1) = (
         xs.iter().cloned().fold(f64::INFINITY, f64::min).floor(),
@@ -370,7 +411,10 @@ fn plot(rows: &[Row]) -> String {
             );
         }
         for (x, y) in &p {
-            let _ = writeln!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"{color}\"/>");
+            let _ = writeln!(
+                s,
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\" fill=\"{color}\"/>"
+            );
         }
         let ly = t + 20.0 + i as f64 * 22.0;
         let lx = w - r + 16.0;

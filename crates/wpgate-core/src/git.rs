@@ -271,11 +271,14 @@ pub struct Repo {
 struct Shared {
     repo: Mutex<Repository>,
     git_dir: PathBuf,
-    lists: Mutex<HashMap<(Oid, String), Arc<Vec<String>>>>,
+    lists: Mutex<Listings>,
     /// Inflated big blobs (the spec): a rule that reads one per commit inflates it once.
     big: Mutex<HashMap<Oid, Arc<[u8]>>>,
     cache: Arc<ParseCache>,
 }
+
+/// (tree id, directory) → sorted file paths below it.
+type Listings = HashMap<(Oid, String), Arc<Vec<String>>>;
 
 const BIG_BLOB: usize = 64 * 1024;
 
@@ -1146,7 +1149,13 @@ impl Files {
         if mode == MODE_GITLINK {
             return Ok(None);
         }
-        if let Some(hit) = self.shared.big.lock().ok().and_then(|b| b.get(&oid).cloned()) {
+        if let Some(hit) = self
+            .shared
+            .big
+            .lock()
+            .ok()
+            .and_then(|b| b.get(&oid).cloned())
+        {
             return Ok(Some(hit.to_vec()));
         }
         let repo = self.repo(path)?;
@@ -1204,7 +1213,11 @@ impl Files {
                 let tree = repo
                     .find_tree(id)
                     .map_err(|e| gerr(format!("cannot read tree {id} ({dir})"), e))?;
-                let base = if dir.is_empty() { String::new() } else { prefix };
+                let base = if dir.is_empty() {
+                    String::new()
+                } else {
+                    prefix
+                };
                 let mut out = Vec::new();
                 tree.walk(git2::TreeWalkMode::PreOrder, |sub, entry| {
                     let mode = entry.filemode() as u32;

@@ -41,8 +41,11 @@ pub struct ParseCache {
     /// (blob id, path) → parsed packet.
     packets: Mutex<HashMap<(String, String), Packet>>,
     /// (packets dir tree id, glob) → the parsed packet list.
-    lists: Mutex<HashMap<(String, String), Arc<Vec<Packet>>>>,
+    lists: Mutex<PacketLists>,
 }
+
+/// (packets dir tree id, glob) → parsed packets.
+type PacketLists = HashMap<(String, String), Arc<Vec<Packet>>>;
 
 /// The files of a work tree on disk (the `.git` directory and ignored build output
 /// such as `target/` and `node_modules/` are skipped when listing).
