@@ -268,7 +268,7 @@ impl<W: Write> Stream<W> {
             msg.len()
         )?;
         if parent {
-            write!(self.w, "from :{}\n", n)?;
+            writeln!(self.w, "from :{n}")?;
         }
         Ok(())
     }
