@@ -8,10 +8,10 @@
 //! Paths are repository-relative, `/`-separated strings. A path that is not valid UTF-8 is
 //! carried in a lossy form (with U+FFFD) and flagged ([`FileChange::non_utf8_path`]).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, Once};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 
 use git2::{
     Delta, DiffFindOptions, DiffOptions, ErrorCode, ObjectType, Oid, Repository, RepositoryState,
@@ -19,7 +19,7 @@ use git2::{
 };
 
 use crate::error::Error;
-use crate::workspace::FileSource;
+use crate::workspace::{FileSource, ParseCache};
 
 const MODE_GITLINK: u32 = 0o160000;
 const MODE_SYMLINK: u32 = 0o120000;
@@ -196,6 +196,9 @@ fn allow_extensions() {
         // SAFETY: runs exactly once, before this module opens any repository; libgit2
         // copies the strings.
         let _ = unsafe { git2::opts::set_extensions(&["partialclone"]) };
+        // Like git itself, do not re-hash every object read (git verifies in `fsck`):
+        // hashing dominated reading big blobs (the spec) in range checks.
+        git2::opts::strict_hash_verification(false);
     });
 }
 
@@ -258,7 +261,26 @@ pub struct Repo {
     git_dir: PathBuf,
     workdir: Option<PathBuf>,
     index_file: Option<PathBuf>,
+    /// One repository handle and one parse cache shared by every source of this run
+    /// (opened on first use).
+    shared: OnceLock<Arc<Shared>>,
 }
+
+/// What the file sources of one run share: a repository handle (sources are `Sync`,
+/// `Repository` is only `Send`), directory listings by tree id, and the parse cache.
+struct Shared {
+    repo: Mutex<Repository>,
+    git_dir: PathBuf,
+    lists: Mutex<Listings>,
+    /// Inflated big blobs (the spec): a rule that reads one per commit inflates it once.
+    big: Mutex<HashMap<Oid, Arc<[u8]>>>,
+    cache: Arc<ParseCache>,
+}
+
+/// (tree id, directory) → sorted file paths below it.
+type Listings = HashMap<(Oid, String), Arc<Vec<String>>>;
+
+const BIG_BLOB: usize = 64 * 1024;
 
 impl std::fmt::Debug for Repo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -295,6 +317,7 @@ impl Repo {
             git_dir,
             workdir,
             index_file: None,
+            shared: OnceLock::new(),
         })
     }
 
@@ -753,7 +776,9 @@ impl Repo {
         Ok(out.into_iter().filter(|s| seen.insert(s.clone())).collect())
     }
 
-    /// The files of a commit's tree (`rev` may name a commit, tag or tree).
+    /// The files of a commit's tree (`rev` may name a commit, tag or tree). Lazy: paths are
+    /// looked up in the tree when asked for, and directories listed (once per tree id)
+    /// only when a rule lists them.
     pub fn tree_source(&self, rev: &str) -> Result<TreeSource, Error> {
         let obj = self
             .repo
@@ -762,18 +787,6 @@ impl Repo {
         let tree = obj
             .peel_to_tree()
             .map_err(|e| gerr(format!("`{rev}` has no tree"), e))?;
-        let mut entries = BTreeMap::new();
-        tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-            let mode = entry.filemode() as u32;
-            if mode == MODE_TREE || entry.kind() == Some(ObjectType::Tree) {
-                return git2::TreeWalkResult::Ok;
-            }
-            let (name, _) = path_string(entry.name_bytes());
-            let path = format!("{dir}{name}");
-            entries.insert(path, (entry.id(), mode));
-            git2::TreeWalkResult::Ok
-        })
-        .map_err(|e| gerr(format!("cannot list the tree of `{rev}`"), e))?;
         let short = obj
             .peel_to_commit()
             .map(|c| c.id().to_string()[..7].to_string())
@@ -785,12 +798,25 @@ impl Repo {
         };
         Ok(TreeSource {
             files: Files {
-                repo: Mutex::new(self.reopen()?),
-                git_dir: self.git_dir.clone(),
-                entries,
+                shared: self.shared()?,
+                kind: Kind::Tree(tree.id()),
             },
             describe,
         })
+    }
+
+    fn shared(&self) -> Result<Arc<Shared>, Error> {
+        if let Some(s) = self.shared.get() {
+            return Ok(s.clone());
+        }
+        let s = Arc::new(Shared {
+            repo: Mutex::new(self.reopen()?),
+            git_dir: self.git_dir.clone(),
+            lists: Mutex::new(HashMap::new()),
+            big: Mutex::new(HashMap::new()),
+            cache: Arc::new(ParseCache::default()),
+        });
+        Ok(self.shared.get_or_init(|| s).clone())
     }
 
     /// The files of the staged index (stage 0; for a conflicted path, "ours" = stage 2).
@@ -816,9 +842,8 @@ impl Repo {
         }
         Ok(IndexSource {
             files: Files {
-                repo: Mutex::new(self.reopen()?),
-                git_dir: self.git_dir.clone(),
-                entries,
+                shared: self.shared()?,
+                kind: Kind::Index(entries),
             },
         })
     }
@@ -1053,38 +1078,169 @@ fn added_lines_between(old: &[u8], new: &[u8]) -> Result<Vec<(usize, String)>, E
     Ok(out)
 }
 
-/// Path → (blob id, mode) of a tree or index, with a repository handle for reading.
+/// Looks a path up component by component, comparing lossily decoded names.
+fn lossy_lookup(repo: &Repository, root: git2::Tree<'_>, path: &str) -> Option<(Oid, u32)> {
+    let mut tree = root;
+    let mut parts = path.split('/').peekable();
+    while let Some(part) = parts.next() {
+        let (id, mode) = tree
+            .iter()
+            .find(|e| path_string(e.name_bytes()).0 == part)
+            .map(|e| (e.id(), e.filemode() as u32))?;
+        if parts.peek().is_none() {
+            return Some((id, mode));
+        }
+        if mode != MODE_TREE {
+            return None;
+        }
+        tree = repo.find_tree(id).ok()?;
+    }
+    None
+}
+
+/// A tree (looked up lazily) or an index (path → (blob id, mode)), with the shared
+/// repository handle for reading.
 struct Files {
-    repo: Mutex<Repository>,
-    git_dir: PathBuf,
-    entries: BTreeMap<String, (Oid, u32)>,
+    shared: Arc<Shared>,
+    kind: Kind,
+}
+
+enum Kind {
+    Tree(Oid),
+    Index(BTreeMap<String, (Oid, u32)>),
 }
 
 impl Files {
+    fn repo(&self, what: &str) -> Result<std::sync::MutexGuard<'_, Repository>, Error> {
+        self.shared
+            .repo
+            .lock()
+            .map_err(|_| Error::git(format!("repository handle poisoned while reading {what}")))
+    }
+
+    /// (blob id, mode) of a path; `None` when absent or a directory.
+    fn entry(&self, path: &str) -> Option<(Oid, u32)> {
+        match &self.kind {
+            Kind::Index(entries) => entries.get(path).copied(),
+            Kind::Tree(tree) => {
+                if path.is_empty() {
+                    return None;
+                }
+                let repo = self.repo(path).ok()?;
+                let tree = repo.find_tree(*tree).ok()?;
+                let (id, mode) = match tree.get_path(Path::new(path)) {
+                    Ok(e) => (e.id(), e.filemode() as u32),
+                    // A non-UTF-8 path is carried in its lossy form: match names lossily.
+                    Err(_) if path.contains('\u{fffd}') => lossy_lookup(&repo, tree, path)?,
+                    Err(_) => return None,
+                };
+                if mode == MODE_TREE {
+                    return None;
+                }
+                Some((id, mode))
+            }
+        }
+    }
+
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
-        let Some(&(oid, mode)) = self.entries.get(path) else {
+        let Some((oid, mode)) = self.entry(path) else {
             return Ok(None);
         };
         if mode == MODE_GITLINK {
             return Ok(None);
         }
-        let repo = self
-            .repo
+        if let Some(hit) = self
+            .shared
+            .big
             .lock()
-            .map_err(|_| Error::git(format!("repository handle poisoned while reading {path}")))?;
-        read_blob(&repo, &self.git_dir, oid, path).map(Some)
+            .ok()
+            .and_then(|b| b.get(&oid).cloned())
+        {
+            return Ok(Some(hit.to_vec()));
+        }
+        let repo = self.repo(path)?;
+        let bytes = read_blob(&repo, &self.shared.git_dir, oid, path)?;
+        drop(repo);
+        if bytes.len() >= BIG_BLOB {
+            if let Ok(mut big) = self.shared.big.lock() {
+                if big.len() < 16 {
+                    big.insert(oid, Arc::from(bytes.as_slice()));
+                }
+            }
+        }
+        Ok(Some(bytes))
     }
 
-    fn list(&self, dir: &str) -> Vec<String> {
+    /// Tree id of a directory (the root tree for `""`).
+    fn dir_id(&self, dir: &str) -> Option<Oid> {
+        let Kind::Tree(root) = &self.kind else {
+            return None;
+        };
+        let dir = dir.trim_matches('/');
+        if dir.is_empty() {
+            return Some(*root);
+        }
+        let repo = self.repo(dir).ok()?;
+        let tree = repo.find_tree(*root).ok()?;
+        let e = tree.get_path(Path::new(dir)).ok()?;
+        (e.kind() == Some(ObjectType::Tree)).then(|| e.id())
+    }
+
+    fn list(&self, dir: &str) -> Result<Vec<String>, Error> {
         let dir = dir.trim_matches('/');
         let prefix = format!("{dir}/");
-        self.entries
-            .iter()
-            .filter(|(_, (_, mode))| *mode != MODE_GITLINK)
-            .map(|(p, _)| p)
-            .filter(|p| dir.is_empty() || p.starts_with(&prefix))
-            .cloned()
-            .collect()
+        match &self.kind {
+            Kind::Index(entries) => Ok(entries
+                .range::<str, _>((
+                    std::ops::Bound::Included(if dir.is_empty() { "" } else { prefix.as_str() }),
+                    std::ops::Bound::Unbounded,
+                ))
+                .take_while(|(p, _)| dir.is_empty() || p.starts_with(&prefix))
+                .filter(|(_, (_, mode))| *mode != MODE_GITLINK)
+                .map(|(p, _)| p.clone())
+                .collect()),
+            Kind::Tree(_) => {
+                let Some(id) = self.dir_id(dir) else {
+                    return Ok(Vec::new());
+                };
+                let key = (id, dir.to_string());
+                if let Ok(lists) = self.shared.lists.lock() {
+                    if let Some(hit) = lists.get(&key) {
+                        return Ok(hit.as_ref().clone());
+                    }
+                }
+                let repo = self.repo(dir)?;
+                let tree = repo
+                    .find_tree(id)
+                    .map_err(|e| gerr(format!("cannot read tree {id} ({dir})"), e))?;
+                let base = if dir.is_empty() {
+                    String::new()
+                } else {
+                    prefix
+                };
+                let mut out = Vec::new();
+                tree.walk(git2::TreeWalkMode::PreOrder, |sub, entry| {
+                    let mode = entry.filemode() as u32;
+                    if mode == MODE_TREE
+                        || mode == MODE_GITLINK
+                        || entry.kind() == Some(ObjectType::Tree)
+                    {
+                        return git2::TreeWalkResult::Ok;
+                    }
+                    let (name, _) = path_string(entry.name_bytes());
+                    out.push(format!("{base}{sub}{name}"));
+                    git2::TreeWalkResult::Ok
+                })
+                .map_err(|e| gerr(format!("cannot list {dir}"), e))?;
+                drop(tree);
+                drop(repo);
+                out.sort();
+                if let Ok(mut lists) = self.shared.lists.lock() {
+                    lists.insert(key, Arc::new(out.clone()));
+                }
+                Ok(out)
+            }
+        }
     }
 }
 
@@ -1098,7 +1254,7 @@ pub struct TreeSource {
 impl TreeSource {
     /// Git mode of a path (`None` when absent).
     pub fn mode(&self, path: &str) -> Option<u32> {
-        self.files.entries.get(path).map(|e| e.1)
+        self.files.entry(path).map(|e| e.1)
     }
 }
 
@@ -1107,13 +1263,19 @@ impl FileSource for TreeSource {
         self.files.read(path)
     }
     fn blob_id(&self, path: &str) -> Option<String> {
-        self.files.entries.get(path).map(|e| e.0.to_string())
+        self.files.entry(path).map(|e| e.0.to_string())
     }
     fn list(&self, dir: &str) -> Result<Vec<String>, Error> {
-        Ok(self.files.list(dir))
+        self.files.list(dir)
     }
     fn describe(&self) -> String {
         self.describe.clone()
+    }
+    fn dir_id(&self, dir: &str) -> Option<String> {
+        self.files.dir_id(dir).map(|o| o.to_string())
+    }
+    fn parse_cache(&self) -> Option<Arc<ParseCache>> {
+        Some(self.files.shared.cache.clone())
     }
 }
 
@@ -1126,7 +1288,7 @@ pub struct IndexSource {
 impl IndexSource {
     /// Git mode of a path (`None` when absent).
     pub fn mode(&self, path: &str) -> Option<u32> {
-        self.files.entries.get(path).map(|e| e.1)
+        self.files.entry(path).map(|e| e.1)
     }
 }
 
@@ -1135,13 +1297,16 @@ impl FileSource for IndexSource {
         self.files.read(path)
     }
     fn blob_id(&self, path: &str) -> Option<String> {
-        self.files.entries.get(path).map(|e| e.0.to_string())
+        self.files.entry(path).map(|e| e.0.to_string())
     }
     fn list(&self, dir: &str) -> Result<Vec<String>, Error> {
-        Ok(self.files.list(dir))
+        self.files.list(dir)
     }
     fn describe(&self) -> String {
         "staged index".to_string()
+    }
+    fn parse_cache(&self) -> Option<Arc<ParseCache>> {
+        Some(self.files.shared.cache.clone())
     }
 }
 

@@ -21,7 +21,31 @@ pub trait FileSource: Send + Sync {
     fn blob_id(&self, _path: &str) -> Option<String> {
         None
     }
+    /// The git tree id of a directory when the source knows it (the parsed packet list
+    /// is cached by the id of the packets directory).
+    fn dir_id(&self, _dir: &str) -> Option<String> {
+        None
+    }
+    /// A cache shared by every source of one run (e.g. all commits of a range), keyed by
+    /// object ids: each packet, board or spec version is decoded and parsed once per run.
+    fn parse_cache(&self) -> Option<Arc<ParseCache>> {
+        None
+    }
 }
+
+/// Decoded texts and parsed packets by git object id, shared across the sources of a run.
+#[derive(Default)]
+pub struct ParseCache {
+    /// Blob id → decoded text.
+    texts: Mutex<HashMap<String, TextFile>>,
+    /// (blob id, path) → parsed packet.
+    packets: Mutex<HashMap<(String, String), Packet>>,
+    /// (packets dir tree id, glob) → the parsed packet list.
+    lists: Mutex<PacketLists>,
+}
+
+/// (packets dir tree id, glob) → parsed packets.
+type PacketLists = HashMap<(String, String), Arc<Vec<Packet>>>;
 
 /// The files of a work tree on disk (the `.git` directory and ignored build output
 /// such as `target/` and `node_modules/` are skipped when listing).
@@ -142,8 +166,9 @@ impl TextFile {
 pub struct Workspace<'a> {
     pub policy: &'a Policy,
     pub files: &'a dyn FileSource,
-    packets: OnceLock<Result<Vec<Packet>, String>>,
+    packets: OnceLock<Result<Arc<Vec<Packet>>, String>>,
     texts: Mutex<HashMap<String, Option<TextFile>>>,
+    cache: Option<Arc<ParseCache>>,
 }
 
 impl<'a> Workspace<'a> {
@@ -153,6 +178,7 @@ impl<'a> Workspace<'a> {
             files,
             packets: OnceLock::new(),
             texts: Mutex::new(HashMap::new()),
+            cache: files.parse_cache(),
         }
     }
 
@@ -163,10 +189,31 @@ impl<'a> Workspace<'a> {
                 return Ok(hit.clone());
             }
         }
+        let id = self.cache.as_ref().and_then(|_| self.files.blob_id(path));
+        if let (Some(shared), Some(id)) = (&self.cache, &id) {
+            if let Ok(texts) = shared.texts.lock() {
+                if let Some(hit) = texts.get(id) {
+                    let mut tf = hit.clone();
+                    if tf.path != path {
+                        tf.path = path.to_string();
+                    }
+                    drop(texts);
+                    if let Ok(mut cache) = self.texts.lock() {
+                        cache.insert(path.to_string(), Some(tf.clone()));
+                    }
+                    return Ok(Some(tf));
+                }
+            }
+        }
         let tf = self
             .files
             .read(path)?
             .map(|raw| TextFile::decode(path, raw));
+        if let (Some(shared), Some(id), Some(tf)) = (&self.cache, id, &tf) {
+            if let Ok(mut texts) = shared.texts.lock() {
+                texts.insert(id, tf.clone());
+            }
+        }
         if let Ok(mut cache) = self.texts.lock() {
             cache.insert(path.to_string(), tf.clone());
         }
@@ -194,15 +241,53 @@ impl<'a> Workspace<'a> {
     /// All packets, parsed once.
     pub fn packets(&self) -> Result<&[Packet], Error> {
         let res = self.packets.get_or_init(|| {
+            // Unchanged packets directory (same tree id): the list parsed for an earlier
+            // commit of this run is reused.
+            let dir = self.policy.layout.packets_dir.trim_end_matches('/');
+            let list_key = self.cache.as_ref().and_then(|_| {
+                self.files
+                    .dir_id(dir)
+                    .map(|id| (id, self.policy.layout.packet_glob.clone()))
+            });
+            if let (Some(shared), Some(key)) = (&self.cache, &list_key) {
+                if let Some(hit) = shared.lists.lock().ok().and_then(|l| l.get(key).cloned()) {
+                    return Ok(hit);
+                }
+            }
             let paths = self.packet_paths().map_err(|e| e.to_string())?;
             let mut out = Vec::with_capacity(paths.len());
             for p in paths {
+                // A packet version (blob id) is parsed once per run.
+                let key = self
+                    .cache
+                    .as_ref()
+                    .and_then(|_| self.files.blob_id(&p))
+                    .map(|id| (id, p.clone()));
+                if let (Some(shared), Some(key)) = (&self.cache, &key) {
+                    if let Some(hit) = shared.packets.lock().ok().and_then(|m| m.get(key).cloned())
+                    {
+                        out.push(hit);
+                        continue;
+                    }
+                }
                 let tf = match self.text(&p) {
                     Ok(Some(tf)) => tf,
                     Ok(None) => continue,
                     Err(e) => return Err(e.to_string()),
                 };
-                out.push(parse_packet(&p, &tf.text, &self.policy.packet.fields));
+                let parsed = parse_packet(&p, &tf.text, &self.policy.packet.fields);
+                if let (Some(shared), Some(key)) = (&self.cache, key) {
+                    if let Ok(mut m) = shared.packets.lock() {
+                        m.insert(key, parsed.clone());
+                    }
+                }
+                out.push(parsed);
+            }
+            let out = Arc::new(out);
+            if let (Some(shared), Some(key)) = (&self.cache, list_key) {
+                if let Ok(mut l) = shared.lists.lock() {
+                    l.insert(key, out.clone());
+                }
             }
             Ok(out)
         });
