@@ -614,7 +614,7 @@ fn locate(ws: &Workspace) -> Result<(Option<(String, usize, Span)>, Option<Strin
     dirs.push(dir_of(cur_path).to_string());
     for d in &dirs {
         let p = join(d.trim_matches('/'), &name);
-        if ws.files.read(&p)?.is_some() {
+        if ws.files.exists(&p)? {
             return Ok((Some((name, line, span)), Some(p)));
         }
     }

@@ -21,6 +21,13 @@ pub trait FileSource: Send + Sync {
     fn blob_id(&self, _path: &str) -> Option<String> {
         None
     }
+    /// Does the file exist? Git sources answer from the tree without reading the blob.
+    fn exists(&self, path: &str) -> Result<bool, Error> {
+        if self.blob_id(path).is_some() {
+            return Ok(true);
+        }
+        Ok(self.read(path)?.is_some())
+    }
     /// The git tree id of a directory when the source knows it (the parsed packet list
     /// is cached by the id of the packets directory).
     fn dir_id(&self, _dir: &str) -> Option<String> {
@@ -69,13 +76,27 @@ impl FileSource for WorkTree {
         let p = self.root.join(path);
         match std::fs::read(&p) {
             Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(_) if p.is_dir() => Ok(None),
+            // Absent means absent; a dangling symlink or a directory where a file is
+            // expected is an error (fail closed), never "no such file".
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && std::fs::symlink_metadata(&p).is_err() =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(Error::Io {
                 path: path.to_string(),
-                source: e,
+                source: if p.is_dir() {
+                    std::io::Error::other("a directory stands where a file is expected")
+                } else {
+                    e
+                },
             }),
         }
+    }
+
+    fn exists(&self, path: &str) -> Result<bool, Error> {
+        Ok(std::fs::symlink_metadata(self.root.join(path)).is_ok())
     }
 
     fn list(&self, dir: &str) -> Result<Vec<String>, Error> {
@@ -109,7 +130,9 @@ impl FileSource for WorkTree {
                     if !SKIP_DIRS.contains(&name) {
                         stack.push(entry.path());
                     }
-                } else if ft.is_file() {
+                } else if ft.is_file() || ft.is_symlink() {
+                    // Symlinks are listed (not followed into directories): reading a
+                    // broken one is then an error instead of a silently missing file.
                     if let Ok(rel) = entry.path().strip_prefix(&self.root) {
                         if let Some(s) = rel.to_str() {
                             out.push(s.replace('\\', "/"));
