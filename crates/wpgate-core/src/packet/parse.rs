@@ -247,6 +247,16 @@ impl<'t> Parser<'t> {
                 Kind::Heading(level) => {
                     let level = *level;
                     let htext = self.s(n.inner).to_string();
+                    // A setext heading: the lock footer directly followed by a `-`/`=` line
+                    // (text appended after the footer without a blank line) is still the
+                    // footer, and what follows it stays outside the locked content.
+                    let at = n.span.start.min(self.text.len());
+                    if !self.text[at..].trim_start().starts_with('#') {
+                        let saved = self.footer_only;
+                        self.footer_only = true;
+                        self.para(n, &[]);
+                        self.footer_only = saved;
+                    }
                     if !self.footer_only {
                         self.pk.headings.push(Heading {
                             level,
