@@ -576,3 +576,74 @@ fn no_command_from_a_packet_or_policy_is_ever_run() {
     }
     let _ = Command::new("true").status();
 }
+
+/// KNOWN BUG (reported to the lead; policy.rs is not this helper's file):
+/// `Policy::discover` picks `wpgate.toml` with `is_file()`, so a dangling symlink or a
+/// directory of that name silently falls back to the embedded default policy.
+#[test]
+#[ignore = "policy.rs discover: a wpgate.toml that is not a readable file falls back to the default (reported)"]
+fn unreadable_policy_file_fails_closed() {
+    let r = governed();
+    std::os::unix::fs::symlink("nowhere.toml", r.path.join("wpgate.toml")).expect("symlink");
+    let o = run(&r.path, &["policy", "check"]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(stderr(&o).contains("wpgate.toml"), "{}", stderr(&o));
+}
+
+/// KNOWN BUG (reported; workspace.rs): `WorkTree::read` returns "absent" for a directory
+/// and for a dangling symlink, so an unreadable task board is skipped, not an error.
+#[test]
+#[ignore = "workspace.rs WorkTree::read treats a directory/dangling symlink as absent (reported)"]
+fn unreadable_board_fails_closed() {
+    let r = governed();
+    std::fs::remove_file(r.path.join("docs/TASK_BOARD.md")).expect("rm");
+    std::fs::create_dir(r.path.join("docs/TASK_BOARD.md")).expect("mkdir");
+    let o = run(&r.path, &["board", "check"]);
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(stderr(&o).contains("TASK_BOARD.md"), "{}", stderr(&o));
+}
+
+/// Only git is ever spawned (git.rs, and the demo driving its throwaway repository), and
+/// nothing opens a socket outside the CI status post (ci.rs): packets and policies are
+/// data. A new spawn or socket must be reviewed against SECURITY.md, so it fails here.
+#[test]
+fn only_git_is_spawned_and_no_socket_is_opened() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut offenders = Vec::new();
+    let mut stack = vec![
+        root.join("crates/wpgate-core/src"),
+        root.join("crates/wpgate/src"),
+    ];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            let spawns = text.contains("Command::new(");
+            let sockets = ["TcpStream", "UdpSocket", "reqwest", "ureq::", "hyper::"]
+                .iter()
+                .any(|s| text.contains(s));
+            if (spawns && !matches!(name, "git.rs" | "demo.rs" | "ci.rs"))
+                || (sockets && name != "ci.rs")
+            {
+                offenders.push(p.display().to_string());
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "review against SECURITY.md: {offenders:?}"
+    );
+    let git_rs =
+        std::fs::read_to_string(root.join("crates/wpgate-core/src/git.rs")).expect("git.rs");
+    for l in git_rs.lines().filter(|l| l.contains("Command::new(")) {
+        assert!(
+            l.contains("Command::new(\"git\")"),
+            "git.rs spawns something else: {l}"
+        );
+    }
+}
