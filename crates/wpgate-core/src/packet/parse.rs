@@ -450,7 +450,15 @@ impl<'t> Parser<'t> {
                 &[]
             };
             let mut line_end = line.end;
-            // footer_end includes the newline.
+            // footer_end includes trailing blanks and the newline: the whole physical line.
+            while self
+                .text
+                .as_bytes()
+                .get(line_end)
+                .is_some_and(|b| *b == b' ' || *b == b'\t')
+            {
+                line_end += 1;
+            }
             let rest = &self.text[line_end.min(self.text.len())..];
             if rest.starts_with("\r\n") {
                 line_end += 2;
