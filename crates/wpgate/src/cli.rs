@@ -280,7 +280,14 @@ pub fn run_main(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let result = std::panic::catch_unwind(|| crate::cmd::dispatch(cli));
+    let result = std::panic::catch_unwind(|| {
+        // Hidden switch for the test of the panic path (tests/adversarial.rs): the hook
+        // must say "internal error" with the version, and the run must exit 2.
+        if std::env::var_os("WPGATE_TEST_PANIC").is_some_and(|v| v == "1") {
+            panic!("WPGATE_TEST_PANIC=1 (test of the internal-error path)");
+        }
+        crate::cmd::dispatch(cli)
+    });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(e)) => {

@@ -247,6 +247,16 @@ impl<'t> Parser<'t> {
                 Kind::Heading(level) => {
                     let level = *level;
                     let htext = self.s(n.inner).to_string();
+                    // A setext heading: the lock footer directly followed by a `-`/`=` line
+                    // (text appended after the footer without a blank line) is still the
+                    // footer, and what follows it stays outside the locked content.
+                    let at = n.span.start.min(self.text.len());
+                    if !self.text[at..].trim_start().starts_with('#') {
+                        let saved = self.footer_only;
+                        self.footer_only = true;
+                        self.para(n, &[]);
+                        self.footer_only = saved;
+                    }
                     if !self.footer_only {
                         self.pk.headings.push(Heading {
                             level,
@@ -440,7 +450,15 @@ impl<'t> Parser<'t> {
                 &[]
             };
             let mut line_end = line.end;
-            // footer_end includes the newline.
+            // footer_end includes trailing blanks and the newline: the whole physical line.
+            while self
+                .text
+                .as_bytes()
+                .get(line_end)
+                .is_some_and(|b| *b == b' ' || *b == b'\t')
+            {
+                line_end += 1;
+            }
             let rest = &self.text[line_end.min(self.text.len())..];
             if rest.starts_with("\r\n") {
                 line_end += 2;
