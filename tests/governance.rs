@@ -557,3 +557,36 @@ fn a_dependency_added_without_a_register_entry_is_refused_in_the_diff() {
     assert_eq!(d["line"], 8);
     assert!(d["commit"].as_str().is_some_and(|c| c.len() == 40));
 }
+
+#[test]
+fn the_orchestrator_records_a_lock_under_its_role_and_nobody_else_touches_the_audit() {
+    let r = governed();
+    let audit = format!(
+        "{}| demo241120261400 | Orchestrator | 2026-11-24 14:00 | Task packet lock: WP-1-Next | v01.002 | |\n",
+        audit()
+    );
+    // Without a role or a packet naming it, the audit is protected.
+    let (code, v) = commit_and_check(&r, "audit row", &[("docs/SIGNATURE_AUDIT.md", &audit)]);
+    assert_eq!(code, 1);
+    assert!(
+        rules(&v).contains(&("policy.changed".into(), "error".into())),
+        "{v:#}"
+    );
+    // The Orchestrator role may write it (and packets and the board), never code.
+    let (code, v) = commit_and_check(
+        &r,
+        "audit row\n\nRole: Orchestrator",
+        &[("docs/SIGNATURE_AUDIT.md", &format!("{audit}\n"))],
+    );
+    assert_eq!((code, rules(&v)), (0, vec![]), "{v:#}");
+    let (code, v) = commit_and_check(
+        &r,
+        &format!("sneak [{WP}]\n\nRole: Orchestrator"),
+        &[("src/storage/mod.rs", "pub trait Storage { fn y(&self); }\n")],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        rules(&v).contains(&("role.forbidden-path".into(), "error".into())),
+        "{v:#}"
+    );
+}

@@ -254,7 +254,11 @@ impl Default for ScopePolicy {
     fn default() -> Self {
         ScopePolicy {
             always_allowed: v(&["{packet}", "docs/TASK_BOARD.md"]),
-            exempt: v(&["docs/task_packets/**", "docs/TASK_BOARD.md"]),
+            exempt: v(&[
+                "docs/task_packets/**",
+                "docs/TASK_BOARD.md",
+                "docs/SIGNATURE_AUDIT.md",
+            ]),
             active_statuses: v(&["Ready for Dev", "In Progress"]),
         }
     }
@@ -299,7 +303,11 @@ impl Default for RolesPolicy {
         paths.insert(
             "Orchestrator".to_string(),
             RolePaths {
-                allow: v(&["docs/task_packets/**", "docs/TASK_BOARD.md"]),
+                allow: v(&[
+                    "docs/task_packets/**",
+                    "docs/TASK_BOARD.md",
+                    "docs/SIGNATURE_AUDIT.md",
+                ]),
                 deny: v(&["src/**", "app/**", "tests/**", "scripts/**"]),
             },
         );
