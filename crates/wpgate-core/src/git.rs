@@ -575,15 +575,26 @@ impl Repo {
                     },
                 )?),
             };
-            let mut opts = diff_options();
-            let mut diff = self
-                .repo
-                .diff_tree_to_tree(ptree.as_ref(), Some(&tree), Some(&mut opts))
-                .map_err(|e| gerr(format!("cannot diff {}", commit.id()), e))?;
-            if renames {
-                find_renames(&mut diff)?;
-            }
-            for c in collect_changes(&diff) {
+            // Fast path: walk both trees, skipping identical subtrees by id (libgit2's
+            // tree-to-tree diff expands every entry, which made the cost of a commit grow
+            // with the size of the repository). Commits that may hold renames (adds and
+            // deletes) or a file/directory swap take libgit2's diff for its rename detection.
+            let fast = fast_tree_diff(&self.repo, ptree.as_ref(), &tree, renames)?;
+            let found = match fast {
+                Some(changes) => changes,
+                None => {
+                    let mut opts = diff_options();
+                    let mut diff = self
+                        .repo
+                        .diff_tree_to_tree(ptree.as_ref(), Some(&tree), Some(&mut opts))
+                        .map_err(|e| gerr(format!("cannot diff {}", commit.id()), e))?;
+                    if renames {
+                        find_renames(&mut diff)?;
+                    }
+                    collect_changes(&diff)
+                }
+            };
+            for c in found {
                 let key = c.path().to_string();
                 if seen.insert(key) {
                     changes.push(c);
@@ -1039,6 +1050,141 @@ fn collect_changes(diff: &git2::Diff<'_>) -> Vec<FileChange> {
         });
     }
     out
+}
+
+/// One entry of a tree, for [`fast_tree_diff`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct TreeItem {
+    id: Oid,
+    mode: u32,
+}
+
+fn tree_items(tree: Option<&git2::Tree<'_>>) -> BTreeMap<Vec<u8>, TreeItem> {
+    let mut m = BTreeMap::new();
+    if let Some(t) = tree {
+        for e in t.iter() {
+            m.insert(
+                e.name_bytes().to_vec(),
+                TreeItem {
+                    id: e.id(),
+                    mode: e.filemode() as u32,
+                },
+            );
+        }
+    }
+    m
+}
+
+/// Changed files between two trees, recursing only into subtrees whose ids differ.
+/// `None` when libgit2's diff must decide: possible renames (with `renames`), or a path
+/// that is a file on one side and a directory on the other.
+fn fast_tree_diff(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: &git2::Tree<'_>,
+    renames: bool,
+) -> Result<Option<Vec<FileChange>>, Error> {
+    fn side(item: Option<TreeItem>) -> (Option<String>, u32) {
+        match item {
+            Some(i) => (Some(i.id.to_string()), i.mode),
+            None => (None, 0),
+        }
+    }
+    fn walk(
+        repo: &Repository,
+        a: Option<&git2::Tree<'_>>,
+        b: Option<&git2::Tree<'_>>,
+        prefix: &[u8],
+        out: &mut Vec<(Vec<u8>, FileChange)>,
+    ) -> Result<bool, Error> {
+        let (ea, eb) = (tree_items(a), tree_items(b));
+        let mut names: Vec<&Vec<u8>> = ea.keys().chain(eb.keys()).collect();
+        names.sort();
+        names.dedup();
+        for name in names {
+            let (x, y) = (ea.get(name).copied(), eb.get(name).copied());
+            if x == y {
+                continue;
+            }
+            let mut path = prefix.to_vec();
+            if !path.is_empty() {
+                path.push(b'/');
+            }
+            path.extend_from_slice(name);
+            let is_tree = |i: Option<TreeItem>| i.is_some_and(|i| i.mode == MODE_TREE);
+            let find = |i: Option<TreeItem>| -> Result<Option<git2::Tree<'_>>, Error> {
+                match i {
+                    Some(i) if i.mode == MODE_TREE => repo
+                        .find_tree(i.id)
+                        .map(Some)
+                        .map_err(|e| gerr(format!("cannot read tree {}", i.id), e)),
+                    _ => Ok(None),
+                }
+            };
+            match (is_tree(x), is_tree(y)) {
+                (true, true) | (true, false) if y.is_none() || is_tree(y) => {
+                    if !walk(repo, find(x)?.as_ref(), find(y)?.as_ref(), &path, out)? {
+                        return Ok(false);
+                    }
+                }
+                (false, true) if x.is_none() => {
+                    if !walk(repo, None, find(y)?.as_ref(), &path, out)? {
+                        return Ok(false);
+                    }
+                }
+                (false, false) => {
+                    let status = match (x, y) {
+                        (None, Some(_)) => ChangeStatus::Added,
+                        (Some(_), None) => ChangeStatus::Deleted,
+                        (Some(p), Some(q)) => {
+                            let kind = |m: u32| match m {
+                                MODE_SYMLINK => 1,
+                                MODE_GITLINK => 2,
+                                _ => 0,
+                            };
+                            if kind(p.mode) != kind(q.mode) {
+                                ChangeStatus::TypeChanged
+                            } else {
+                                ChangeStatus::Modified
+                            }
+                        }
+                        (None, None) => continue,
+                    };
+                    let (p, bad) = path_string(&path);
+                    let (old_id, old_mode) = side(x);
+                    let (new_id, new_mode) = side(y);
+                    out.push((
+                        path.clone(),
+                        FileChange {
+                            status,
+                            old_path: x.map(|_| p.clone()),
+                            new_path: y.map(|_| p.clone()),
+                            old_id,
+                            new_id,
+                            old_mode,
+                            new_mode,
+                            non_utf8_path: bad,
+                        },
+                    ));
+                }
+                // A file on one side, a directory on the other.
+                _ => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+    let mut out = Vec::new();
+    if !walk(repo, old, Some(new), b"", &mut out)? {
+        return Ok(None);
+    }
+    if renames
+        && out.iter().any(|(_, c)| c.status == ChangeStatus::Added)
+        && out.iter().any(|(_, c)| c.status == ChangeStatus::Deleted)
+    {
+        return Ok(None);
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Some(out.into_iter().map(|(_, c)| c).collect()))
 }
 
 fn is_binary(bytes: &[u8]) -> bool {
