@@ -51,7 +51,7 @@ impl<'r> Gate<'r> {
 
     /// The staged index against HEAD.
     pub fn staged(&mut self, ctx: &Context) -> Result<Report, Error> {
-        let mut cs = self.repo.staged(self.policy.git.renames)?;
+        let (mut cs, index) = self.repo.staged_with_source(self.policy.git.renames)?;
         if self.repo.state() == crate::git::RepoState::Merge {
             // A merge in progress: the other side's commits were checked on their own
             // branch. Only what the merge itself introduces (paths differing from every
@@ -68,7 +68,6 @@ impl<'r> Gate<'r> {
             cs.author_email = self.repo.config_string("user.email");
         }
         cs.message = ctx.message.clone();
-        let index = self.repo.index_source()?;
         let mut out = Emitter::new(self.policy);
         self.check_changeset(&cs, &index, ctx, &mut out)?;
         Ok(out.finish())

@@ -456,12 +456,24 @@ impl Repo {
 
     /// Staged changes: the index against HEAD (everything Added when HEAD is unborn).
     pub fn staged(&self, renames: bool) -> Result<ChangeSet, Error> {
-        let tree = self.head_tree()?;
         let index = self.read_index()?;
+        self.staged_from(&index, renames)
+    }
+
+    /// The staged changes and a [`FileSource`] over the same index, read once (loading a
+    /// large index is a good part of a pre-commit check).
+    pub fn staged_with_source(&self, renames: bool) -> Result<(ChangeSet, IndexSource), Error> {
+        let index = self.read_index()?;
+        let cs = self.staged_from(&index, renames)?;
+        Ok((cs, self.source_of_index(&index)?))
+    }
+
+    fn staged_from(&self, index: &git2::Index, renames: bool) -> Result<ChangeSet, Error> {
+        let tree = self.head_tree()?;
         let mut opts = diff_options();
         let mut diff = self
             .repo
-            .diff_tree_to_index(tree.as_ref(), Some(&index), Some(&mut opts))
+            .diff_tree_to_index(tree.as_ref(), Some(index), Some(&mut opts))
             .map_err(|e| gerr("cannot diff the index against HEAD", e))?;
         if renames {
             find_renames(&mut diff)?;
@@ -833,6 +845,10 @@ impl Repo {
     /// The files of the staged index (stage 0; for a conflicted path, "ours" = stage 2).
     pub fn index_source(&self) -> Result<IndexSource, Error> {
         let index = self.read_index()?;
+        self.source_of_index(&index)
+    }
+
+    fn source_of_index(&self, index: &git2::Index) -> Result<IndexSource, Error> {
         let mut entries = BTreeMap::new();
         let mut conflicted: BTreeMap<String, (Oid, u32)> = BTreeMap::new();
         for e in index.iter() {
