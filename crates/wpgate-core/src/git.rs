@@ -962,13 +962,19 @@ impl Repo {
                 },
                 None => None,
             };
-            let mut opts = diff_options();
-            let diff = self
-                .repo
-                .diff_tree_to_tree(ptree.as_ref(), Some(&tree), Some(&mut opts))
-                .map_err(|e| gerr(format!("cannot diff {oid}"), e))?;
+            let changes = match fast_tree_diff(&self.repo, ptree.as_ref(), &tree, false)? {
+                Some(c) => c,
+                None => {
+                    let mut opts = diff_options();
+                    let diff = self
+                        .repo
+                        .diff_tree_to_tree(ptree.as_ref(), Some(&tree), Some(&mut opts))
+                        .map_err(|e| gerr(format!("cannot diff {oid}"), e))?;
+                    collect_changes(&diff)
+                }
+            };
             let mut paths = Vec::new();
-            for c in collect_changes(&diff) {
+            for c in changes {
                 for p in c.paths() {
                     paths.push(p.to_string());
                 }
