@@ -247,6 +247,15 @@ fn stalled(ws: &Workspace, repo: &Repo, out: &mut Emitter) -> Result<(), Error> 
     if !out.enabled("board.stalled") {
         return Ok(());
     }
+    // Only in-progress packets can stall: without one, no history is read.
+    let board = wpgate_core::board::load(ws)?;
+    let any_in_progress = ws
+        .packets()?
+        .iter()
+        .any(|p| wpgate_core::board::in_progress(p, board.as_ref(), &ws.policy.board));
+    if !any_in_progress {
+        return Ok(());
+    }
     let history = repo.last_touch_times(5000)?;
     let now = wpgate_core::waiver::now_unix();
     let touch = |p: &wpgate_core::Packet| -> Option<i64> {
