@@ -499,16 +499,27 @@ pub fn check_overlap_with(
             )
         })
         .collect();
+    // One pass over the files: which active packets match each (O(files × packets), not
+    // O(files × packets²)).
+    let mut shared: BTreeMap<(usize, usize), BTreeSet<String>> = BTreeMap::new();
+    for f in files {
+        let hits: Vec<usize> = active
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, e))| e.iter().any(|x| x.matches(f)))
+            .map(|(i, _)| i)
+            .collect();
+        for (k, &i) in hits.iter().enumerate() {
+            for &j in &hits[k + 1..] {
+                shared.entry((i, j)).or_default().insert(f.clone());
+            }
+        }
+    }
     for i in 0..active.len() {
         for j in i + 1..active.len() {
             let (a, ea) = &active[i];
             let (b, eb) = &active[j];
-            let mut common: BTreeSet<String> = BTreeSet::new();
-            for f in files {
-                if ea.iter().any(|e| e.matches(f)) && eb.iter().any(|e| e.matches(f)) {
-                    common.insert(f.clone());
-                }
-            }
+            let mut common: BTreeSet<String> = shared.remove(&(i, j)).unwrap_or_default();
             for x in ea {
                 if let Some(l) = x.literal() {
                     if eb.iter().any(|e| e.matches(l)) {
