@@ -17,20 +17,10 @@ use wpgate_core::{Error, Packet, Report};
 
 use crate::cmd::{attach_sources, Ctx};
 
-/// HTML-escapes text for content and attribute values.
+/// HTML-escapes text for content and attribute values (the XML escaping of the JUnit
+/// renderer serves HTML too).
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    wpgate_core::formats::xml_escape(s)
 }
 
 /// Per-packet facts shown in the report.
