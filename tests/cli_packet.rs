@@ -435,3 +435,23 @@ fn json_output_snapshot() {
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!("json_vague_scope", String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn the_demo_shows_every_step_as_expected() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = wpgate(dir.path())
+        .env("TMPDIR", dir.path())
+        .arg("demo")
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("every step went as expected"), "{text}");
+    assert!(text.contains("scope.out-of-scope"), "{text}");
+    assert!(text.contains("lock.locked-packet-edited"), "{text}");
+}
