@@ -404,7 +404,7 @@ pub fn packet_lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Resu
         return Err(Error::Usage(format!("no packet {wp}")));
     };
     let signature = signature.trim();
-    if wpgate_core::rules::diff::is_real_lock(packet, &ctx.policy) {
+    if wpgate_core::rules::diff::is_real_lock(packet, &ctx.policy)? {
         eprintln!(
             "wpgate: {wp} is already locked (signature {}); a locked packet is immutable: create a variant packet instead",
             packet.signature().unwrap_or("?")

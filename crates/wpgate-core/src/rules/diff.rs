@@ -95,6 +95,7 @@ pub struct Binding {
 
 /// The diff rules compiled for one policy (once per run).
 pub struct DiffRules {
+    placeholder: Regex,
     order: Vec<BindingSource>,
     subject: Regex,
     branch: Regex,
@@ -158,6 +159,11 @@ impl DiffRules {
             .map_err(|e| Error::Usage(format!("policy layout.packet_glob: {e}")))?
             .compile_matcher();
         Ok(DiffRules {
+            placeholder: re(
+                policy,
+                "lock.placeholder_pattern",
+                &policy.lock.placeholder_pattern,
+            )?,
             order,
             subject: re(
                 policy,
@@ -446,7 +452,7 @@ impl DiffRules {
                 continue;
             };
             let old_packet = parse_packet(old_path, &old_text, &policy.packet.fields);
-            if !is_real_lock(&old_packet, policy) {
+            if !real_lock(&old_packet, &self.placeholder) {
                 continue;
             }
             let sig = old_packet.signature().unwrap_or_default().to_string();
@@ -508,13 +514,20 @@ impl DiffRules {
 }
 
 /// Is the packet locked with a real signature under this policy?
-pub fn is_real_lock(p: &Packet, policy: &Policy) -> bool {
-    let Some(lock) = &p.lock else { return false };
-    if !lock.real {
-        return false;
-    }
-    match regex::Regex::new(&policy.lock.placeholder_pattern) {
-        Ok(re) => !re.is_match(&lock.signature.value),
-        Err(_) => lock.real,
-    }
+pub fn is_real_lock(p: &Packet, policy: &Policy) -> Result<bool, Error> {
+    Ok(real_lock(
+        p,
+        &re(
+            policy,
+            "lock.placeholder_pattern",
+            &policy.lock.placeholder_pattern,
+        )?,
+    ))
+}
+
+/// A real signature: present, not a built-in placeholder, not the policy's placeholder.
+fn real_lock(p: &Packet, placeholder: &Regex) -> bool {
+    p.lock
+        .as_ref()
+        .is_some_and(|l| l.real && !placeholder.is_match(&l.signature.value))
 }
