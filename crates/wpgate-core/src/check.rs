@@ -282,14 +282,21 @@ impl<'r> Gate<'r> {
             if !self.rules.governed(cs).is_empty() {
                 // Only a packet that has dependencies (its own, or board blockers) can be
                 // blocked: the dependency graph is built only then.
-                let board_blocks = crate::board::load(&ws)?.is_some_and(|board| {
+                let board = crate::board::load(&ws)?;
+                let board_blocks = board.as_ref().is_some_and(|board| {
                     board
                         .entries
                         .iter()
                         .any(|e| e.id == b.id && !e.blockers.is_empty())
                 });
                 if !p.depends_on.is_empty() || board_blocks {
-                    crate::deps::check_blocked(&b.id, &ws, out)?;
+                    crate::deps::check_blocked_with(
+                        &b.id,
+                        ws.packets()?,
+                        board.as_ref(),
+                        self.policy,
+                        out,
+                    );
                 }
             }
         }
