@@ -21,6 +21,9 @@ use git2::{
 use crate::error::Error;
 use crate::workspace::{FileSource, ParseCache};
 
+mod index;
+use index::RawIndex;
+
 const MODE_GITLINK: u32 = 0o160000;
 const MODE_SYMLINK: u32 = 0o120000;
 const MODE_TREE: u32 = 0o040000;
@@ -443,42 +446,82 @@ impl Repo {
         }
     }
 
+    fn index_path(&self) -> PathBuf {
+        self.index_file
+            .clone()
+            .unwrap_or_else(|| self.git_dir.join("index"))
+    }
+
     /// A fresh, in-memory copy of the index file (never the repository's cached index,
     /// which would go stale while git changes the file; never written back).
     fn read_index(&self) -> Result<git2::Index, Error> {
-        let path = self
-            .index_file
-            .clone()
-            .unwrap_or_else(|| self.git_dir.join("index"));
+        let path = self.index_path();
         git2::Index::open(&path)
             .map_err(|e| gerr(format!("cannot read index file {}", path.display()), e))
     }
 
+    /// The index file parsed by wpgate's own reader, when it can (see `git/index.rs`).
+    fn read_raw_index(&self) -> Option<RawIndex> {
+        if std::env::var_os("WPGATE_LIBGIT2_INDEX").is_some() {
+            return None;
+        }
+        RawIndex::read(&self.index_path()).ok().flatten()
+    }
+
     /// Staged changes: the index against HEAD (everything Added when HEAD is unborn).
     pub fn staged(&self, renames: bool) -> Result<ChangeSet, Error> {
-        let index = self.read_index()?;
-        self.staged_from(&index, renames)
+        Ok(self.staged_with_source(renames)?.0)
     }
 
     /// The staged changes and a [`FileSource`] over the same index, read once (loading a
     /// large index is a good part of a pre-commit check).
+    ///
+    /// The index is read by wpgate's own reader, which skips every directory whose
+    /// cache-tree entry matches HEAD (as `git diff --cached` does); whatever that reader
+    /// does not handle is diffed by libgit2 instead. `WPGATE_LIBGIT2_INDEX=1` forces
+    /// libgit2 (to compare the two).
     pub fn staged_with_source(&self, renames: bool) -> Result<(ChangeSet, IndexSource), Error> {
+        if let Some((cs, raw)) = self.staged_own(renames)? {
+            let source = IndexSource {
+                files: Files {
+                    shared: self.shared()?,
+                    kind: Kind::Raw(Arc::new(raw)),
+                },
+            };
+            return Ok((cs, source));
+        }
         let index = self.read_index()?;
         let cs = self.staged_from(&index, renames)?;
         Ok((cs, self.source_of_index(&index)?))
     }
 
-    fn staged_from(&self, index: &git2::Index, renames: bool) -> Result<ChangeSet, Error> {
+    fn staged_own(&self, renames: bool) -> Result<Option<(ChangeSet, RawIndex)>, Error> {
+        let Some(raw) = self.read_raw_index() else {
+            return Ok(None);
+        };
         let tree = self.head_tree()?;
-        let mut opts = diff_options();
-        let mut diff = self
-            .repo
-            .diff_tree_to_index(tree.as_ref(), Some(index), Some(&mut opts))
-            .map_err(|e| gerr("cannot diff the index against HEAD", e))?;
-        if renames {
-            find_renames(&mut diff)?;
-        }
-        Ok(ChangeSet {
+        Ok(raw
+            .diff(&self.repo, tree.as_ref(), renames)?
+            .map(|changes| (self.staged_changes(changes), raw)))
+    }
+
+    /// The staged changes as wpgate's own index reader computes them, `None` when it steps
+    /// aside for libgit2 (for differential tests of that reader).
+    #[doc(hidden)]
+    pub fn staged_own_reader(&self, renames: bool) -> Result<Option<ChangeSet>, Error> {
+        Ok(self.staged_own(renames)?.map(|(cs, _)| cs))
+    }
+
+    /// The staged changes as libgit2 computes them, without wpgate's index reader (for
+    /// differential tests of that reader).
+    #[doc(hidden)]
+    pub fn staged_libgit2(&self, renames: bool) -> Result<ChangeSet, Error> {
+        let index = self.read_index()?;
+        self.staged_from(&index, renames)
+    }
+
+    fn staged_changes(&self, changes: Vec<FileChange>) -> ChangeSet {
+        ChangeSet {
             commit: None,
             parents: self
                 .repo
@@ -491,8 +534,21 @@ impl Repo {
             message: None,
             author_email: None,
             time: None,
-            changes: collect_changes(&diff),
-        })
+            changes,
+        }
+    }
+
+    fn staged_from(&self, index: &git2::Index, renames: bool) -> Result<ChangeSet, Error> {
+        let tree = self.head_tree()?;
+        let mut opts = diff_options();
+        let mut diff = self
+            .repo
+            .diff_tree_to_index(tree.as_ref(), Some(index), Some(&mut opts))
+            .map_err(|e| gerr("cannot diff the index against HEAD", e))?;
+        if renames {
+            find_renames(&mut diff)?;
+        }
+        Ok(self.staged_changes(collect_changes(&diff)))
     }
 
     /// The staged index against another commit (a merge head), for the merge-in-progress
@@ -844,6 +900,14 @@ impl Repo {
 
     /// The files of the staged index (stage 0; for a conflicted path, "ours" = stage 2).
     pub fn index_source(&self) -> Result<IndexSource, Error> {
+        if let Some(raw) = self.read_raw_index() {
+            return Ok(IndexSource {
+                files: Files {
+                    shared: self.shared()?,
+                    kind: Kind::Raw(Arc::new(raw)),
+                },
+            });
+        }
         let index = self.read_index()?;
         self.source_of_index(&index)
     }
@@ -1275,7 +1339,10 @@ struct Files {
 
 enum Kind {
     Tree(Oid),
+    /// An index as read by libgit2 (when wpgate's reader stepped aside).
     Index(BTreeMap<String, (Oid, u32)>),
+    /// An index as read by wpgate's reader.
+    Raw(Arc<RawIndex>),
 }
 
 impl Files {
@@ -1290,6 +1357,7 @@ impl Files {
     fn entry(&self, path: &str) -> Option<(Oid, u32)> {
         match &self.kind {
             Kind::Index(entries) => entries.get(path).copied(),
+            Kind::Raw(raw) => raw.get(path),
             Kind::Tree(tree) => {
                 if path.is_empty() {
                     return None;
@@ -1367,6 +1435,7 @@ impl Files {
                 .filter(|(_, (_, mode))| *mode != MODE_GITLINK)
                 .map(|(p, _)| p.clone())
                 .collect()),
+            Kind::Raw(raw) => Ok(raw.list(dir)),
             Kind::Tree(_) => {
                 let Some(id) = self.dir_id(dir) else {
                     return Ok(Vec::new());
