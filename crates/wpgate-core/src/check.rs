@@ -4,6 +4,9 @@
 //! Git is read through [`crate::git::Repo`] only; the rules themselves are pure.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::board::Board;
 
 use crate::diag::Report;
 use crate::error::Error;
@@ -35,7 +38,10 @@ pub struct Gate<'r> {
     rules: DiffRules,
     content: crate::content::ContentChecker,
     /// Parsed packets by blob id: each packet version is parsed once per run.
-    packet_cache: HashMap<String, Packet>,
+    packet_cache: HashMap<String, Arc<Packet>>,
+    /// Parsed boards by blob id (a range check meets the same board in many commits).
+    board_cache: HashMap<String, Option<Arc<Board>>>,
+    board_re: Option<regex::Regex>,
 }
 
 impl<'r> Gate<'r> {
@@ -46,6 +52,8 @@ impl<'r> Gate<'r> {
             rules: DiffRules::new(policy)?,
             content: crate::content::ContentChecker::new(policy)?,
             packet_cache: HashMap::new(),
+            board_cache: HashMap::new(),
+            board_re: None,
         })
     }
 
@@ -75,6 +83,10 @@ impl<'r> Gate<'r> {
 
     /// Commits (full shas), each against its parent, in the order given.
     pub fn commits(&mut self, shas: &[String], ctx: &Context) -> Result<Report, Error> {
+        self.commits_serial(shas, ctx)
+    }
+
+    fn commits_serial(&mut self, shas: &[String], ctx: &Context) -> Result<Report, Error> {
         let mut report = Report::new();
         let all_parents = self.policy.git.merge_parents == "all";
         for sha in shas {
@@ -111,7 +123,11 @@ impl<'r> Gate<'r> {
     }
 
     /// The bound packet as it stands in `files` (parsed once per blob).
-    fn find_packet(&mut self, files: &dyn FileSource, id: &str) -> Result<Option<Packet>, Error> {
+    fn find_packet(
+        &mut self,
+        files: &dyn FileSource,
+        id: &str,
+    ) -> Result<Option<Arc<Packet>>, Error> {
         let dir = self.policy.layout.packets_dir.trim_end_matches('/');
         let direct = format!("{dir}/{id}.md");
         if let Some(p) = self.packet_at(files, &direct)? {
@@ -134,7 +150,11 @@ impl<'r> Gate<'r> {
         Ok(None)
     }
 
-    fn packet_at(&mut self, files: &dyn FileSource, path: &str) -> Result<Option<Packet>, Error> {
+    fn packet_at(
+        &mut self,
+        files: &dyn FileSource,
+        path: &str,
+    ) -> Result<Option<Arc<Packet>>, Error> {
         let key = files
             .blob_id(path)
             .unwrap_or_else(|| format!("path:{path}"));
@@ -143,13 +163,52 @@ impl<'r> Gate<'r> {
                 return Ok(Some(p.clone()));
             }
         }
+        // Shared with the workspace's packet list: each version is parsed once per run.
+        let shared = files.parse_cache();
+        if let (Some(cache), Some(blob)) = (&shared, files.blob_id(path)) {
+            if let Some(p) = cache.packet(&blob, path) {
+                let p = Arc::new(p);
+                self.packet_cache.insert(key, p.clone());
+                return Ok(Some(p));
+            }
+        }
         let Some(raw) = files.read(path)? else {
             return Ok(None);
         };
         let tf = crate::workspace::TextFile::decode(path, raw);
-        let p = parse_packet(path, &tf.text, &self.policy.packet.fields);
+        let p = Arc::new(parse_packet(path, &tf.text, &self.policy.packet.fields));
+        if let (Some(cache), Some(blob)) = (&shared, files.blob_id(path)) {
+            cache.store_packet(&blob, &p);
+        }
         self.packet_cache.insert(key, p.clone());
         Ok(Some(p))
+    }
+
+    /// The task board as it stands in `files`, parsed once per blob.
+    fn board(
+        &mut self,
+        files: &dyn FileSource,
+        ws: &Workspace,
+    ) -> Result<Option<Arc<Board>>, Error> {
+        let path = self.policy.layout.task_board.as_str();
+        let key = files.blob_id(path);
+        if let Some(hit) = key.as_ref().and_then(|k| self.board_cache.get(k)) {
+            return Ok(hit.clone());
+        }
+        let Some(tf) = ws.text(path)? else {
+            return Ok(None);
+        };
+        if self.board_re.is_none() {
+            self.board_re = Some(crate::board::id_regex(&self.policy.board)?);
+        }
+        let Some(re) = self.board_re.as_ref() else {
+            return Ok(None);
+        };
+        let board = Some(Arc::new(crate::board::parse_board(path, &tf.text, re)));
+        if let Some(k) = key {
+            self.board_cache.insert(k, board.clone());
+        }
+        Ok(board)
     }
 
     fn read_blob_text(&self, id: Option<&str>, path: &str) -> Result<Option<String>, Error> {
@@ -186,8 +245,13 @@ impl<'r> Gate<'r> {
 
         // Binding, scope, packet state, role.
         if binding.is_some() || !ctx.defer_unbound {
-            self.rules
-                .check(cs, binding.as_ref(), packet.as_ref(), role.as_deref(), out);
+            self.rules.check(
+                cs,
+                binding.as_ref(),
+                packet.as_deref(),
+                role.as_deref(),
+                out,
+            );
         } else if let Some(role) = role.as_deref() {
             // Without a binding yet, the role rule still applies.
             self.rules
@@ -199,7 +263,7 @@ impl<'r> Gate<'r> {
         crate::guard::check(
             cs,
             binding.as_ref(),
-            packet.as_ref(),
+            packet.as_deref(),
             role.as_deref(),
             self.policy,
             out,
@@ -282,7 +346,7 @@ impl<'r> Gate<'r> {
             if !self.rules.governed(cs).is_empty() {
                 // Only a packet that has dependencies (its own, or board blockers) can be
                 // blocked: the dependency graph is built only then.
-                let board = crate::board::load(&ws)?;
+                let board = self.board(files, &ws)?;
                 let board_blocks = board.as_ref().is_some_and(|board| {
                     board
                         .entries
@@ -293,7 +357,7 @@ impl<'r> Gate<'r> {
                     crate::deps::check_blocked_with(
                         &b.id,
                         ws.packets()?,
-                        board.as_ref(),
+                        board.as_deref(),
                         self.policy,
                         out,
                     );

@@ -356,10 +356,13 @@ pub fn is_validated(
     policy: &crate::Policy,
 ) -> (bool, String) {
     let vs = &policy.deps.validated_statuses;
-    if let Some(p) = packets
-        .iter()
-        .find(|p| board::packet_ids(p).iter().any(|x| x == id))
-    {
+    // The packet's TASK_ID or its file name (`board::packet_ids`), compared in place:
+    // this runs per dependency per commit of a range.
+    let named = |p: &Packet| {
+        let name = p.path.rsplit('/').next().unwrap_or(&p.path);
+        p.id == id || name.strip_suffix(".md").unwrap_or(name) == id
+    };
+    if let Some(p) = packets.iter().find(|p| named(p)) {
         if let Some(s) = &p.status {
             return (
                 board::status_accepted(&s.value, vs),
@@ -397,7 +400,23 @@ pub fn check_blocked_with(
     policy: &crate::Policy,
     out: &mut Emitter,
 ) {
-    let g = graph_from(packets, board, &policy.deps);
+    // Only the bound packet's own edges matter: gather them without building the graph
+    // of every packet (this runs once per commit in a range check).
+    let mut g = Graph::default();
+    for p in packets.iter().filter(|p| p.id == wp) {
+        for d in &p.depends_on {
+            add_edge(&mut g, &p.id, &d.value, &p.path, d.line, d.span);
+        }
+    }
+    if let (Some(b), true) = (board, policy.deps.board_blockers) {
+        for e in b.entries.iter().filter(|e| e.id == wp) {
+            for (_, ids, line) in &e.blockers {
+                for id in ids.iter().filter(|id| **id != e.id) {
+                    add_edge(&mut g, &e.id, id, &b.path, *line, e.span);
+                }
+            }
+        }
+    }
     for e in g.deps_of(wp) {
         let (ok, status) = is_validated(&e.to, packets, board, policy);
         if !ok {

@@ -202,6 +202,11 @@ fn allow_extensions() {
         // Like git itself, do not re-hash every object read (git verifies in `fsck`):
         // hashing dominated reading big blobs (the spec) in range checks.
         git2::opts::strict_hash_verification(false);
+        // libgit2 caches only trees under 4 KiB: a big root or packets directory was
+        // re-inflated for every commit of a range. Cache trees up to 1 MiB (the cache
+        // itself stays bounded by libgit2's 256 MiB total).
+        // SAFETY: as above, once, before any repository is opened or thread spawned.
+        let _ = unsafe { git2::opts::set_cache_object_limit(ObjectType::Tree, 1 << 20) };
     });
 }
 

@@ -21,6 +21,25 @@ pub fn clean(entry: &str) -> &str {
     e.strip_prefix("./").unwrap_or(e)
 }
 
+/// `Glob::new(pattern)` compiled once per process: a matcher compiles to a regex DFA,
+/// which costs more than checking a whole commit; range checks ask for the same few
+/// policy globs (packet file glob, spec-update id pattern, OSS ignores) per commit.
+/// `None` when the pattern is not a valid glob (policy validation reports that).
+pub fn cached_matcher(pattern: &str) -> Option<globset::GlobMatcher> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<globset::GlobMatcher>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return hit;
+    }
+    let m = Glob::new(pattern).ok().map(|g| g.compile_matcher());
+    if let Ok(mut c) = cache.lock() {
+        c.insert(pattern.to_string(), m.clone());
+    }
+    m
+}
+
 fn glob(pattern: &str) -> Result<Glob, globset::Error> {
     GlobBuilder::new(pattern)
         .literal_separator(true)

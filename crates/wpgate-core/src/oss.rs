@@ -672,9 +672,7 @@ fn load_register(ws: &Workspace) -> Result<Option<Register>, Error> {
 
 fn ignored(ws: &Workspace, name: &str) -> bool {
     ws.policy.oss.ignore.iter().any(|g| {
-        globset::Glob::new(g)
-            .map(|g| g.compile_matcher().is_match(name))
-            .unwrap_or(false)
+        crate::glob::cached_matcher(g).is_some_and(|m| m.is_match(name))
             || normalize_name(g) == normalize_name(name)
     })
 }

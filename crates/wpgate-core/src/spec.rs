@@ -1132,9 +1132,7 @@ pub enum ChangeKind {
 
 /// Glob match of a packet id against a pattern (`*` and `?` only).
 pub fn id_glob(pattern: &str, id: &str) -> bool {
-    globset::Glob::new(pattern)
-        .map(|g| g.compile_matcher().is_match(id))
-        .unwrap_or(false)
+    crate::glob::cached_matcher(pattern).is_some_and(|m| m.is_match(id))
 }
 
 /// `spec.frozen`: the current spec is never modified; adding a new spec version or changing

@@ -51,6 +51,24 @@ pub struct ParseCache {
     lists: Mutex<PacketLists>,
 }
 
+impl ParseCache {
+    /// A packet parsed earlier in this run from blob `blob` at `path`.
+    pub fn packet(&self, blob: &str, path: &str) -> Option<Packet> {
+        self.packets
+            .lock()
+            .ok()?
+            .get(&(blob.to_string(), path.to_string()))
+            .cloned()
+    }
+
+    /// Remembers a parsed packet (see [`ParseCache::packet`]).
+    pub fn store_packet(&self, blob: &str, packet: &Packet) {
+        if let Ok(mut m) = self.packets.lock() {
+            m.insert((blob.to_string(), packet.path.clone()), packet.clone());
+        }
+    }
+}
+
 /// (packets dir tree id, glob) → parsed packets.
 type PacketLists = HashMap<(String, String), Arc<Vec<Packet>>>;
 
@@ -246,9 +264,13 @@ impl<'a> Workspace<'a> {
     /// Paths of all packet files (sorted).
     pub fn packet_paths(&self) -> Result<Vec<String>, Error> {
         let dir = self.policy.layout.packets_dir.trim_end_matches('/');
-        let glob = globset::Glob::new(&self.policy.layout.packet_glob)
-            .map_err(|e| Error::Usage(format!("layout.packet_glob: {e}")))?
-            .compile_matcher();
+        let glob =
+            crate::glob::cached_matcher(&self.policy.layout.packet_glob).ok_or_else(|| {
+                Error::Usage(format!(
+                    "layout.packet_glob `{}` is not a valid glob",
+                    self.policy.layout.packet_glob
+                ))
+            })?;
         Ok(self
             .files
             .list(dir)?

@@ -108,6 +108,9 @@ pub struct DiffRules {
     roles: BTreeMap<String, (PathSet, PathSet)>,
     packets_dir: String,
     packet_glob: globset::GlobMatcher,
+    /// Compiled scopes (IN/OUT and the always-allowed set) by packet path and entries: a
+    /// range check compiles each packet version's globs once.
+    scopes: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<(Scope, PathSet)>>>,
 }
 
 fn re(policy: &Policy, key: &str, pattern: &str) -> Result<Regex, Error> {
@@ -194,6 +197,7 @@ impl DiffRules {
             roles,
             packets_dir: policy.layout.packets_dir.trim_end_matches('/').to_string(),
             packet_glob,
+            scopes: Default::default(),
         })
     }
 
@@ -356,7 +360,7 @@ impl DiffRules {
         self.check_scope(&governed, packet, out);
     }
 
-    fn check_scope(&self, governed: &[&FileChange], packet: &Packet, out: &mut Emitter) {
+    fn scope_of(&self, packet: &Packet) -> std::sync::Arc<(Scope, PathSet)> {
         let inside: Vec<&str> = packet
             .in_scope_paths
             .iter()
@@ -367,13 +371,34 @@ impl DiffRules {
             .iter()
             .map(|f| f.value.as_str())
             .collect();
+        let key = format!(
+            "{}\0{}\0{}",
+            packet.path,
+            inside.join("\n"),
+            outside.join("\n")
+        );
+        if let Some(hit) = self.scopes.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
         let scope = Scope::new(&inside, &outside);
         let always: Vec<String> = self
             .always_allowed
             .iter()
             .map(|g| g.replace("{packet}", &packet.path))
             .collect();
-        let always = PathSet::from_globs(&always);
+        let compiled = std::sync::Arc::new((scope, PathSet::from_globs(&always)));
+        if let Ok(mut m) = self.scopes.lock() {
+            m.insert(key, compiled.clone());
+        }
+        compiled
+    }
+
+    fn check_scope(&self, governed: &[&FileChange], packet: &Packet, out: &mut Emitter) {
+        if governed.is_empty() {
+            return;
+        }
+        let compiled = self.scope_of(packet);
+        let (scope, always) = (&compiled.0, &compiled.1);
         for change in governed {
             for path in change.paths() {
                 if self.is_exempt(path) || always.is_match(path) {
