@@ -22,7 +22,9 @@ use crate::error::Error;
 use crate::workspace::{FileSource, ParseCache};
 
 mod index;
+mod log;
 use index::RawIndex;
+pub use log::CommitStream;
 
 const MODE_GITLINK: u32 = 0o160000;
 const MODE_SYMLINK: u32 = 0o120000;
@@ -681,6 +683,32 @@ impl Repo {
             parents: parent_ids.iter().map(|o| o.to_string()).collect(),
             message: Some(String::from_utf8_lossy(commit.message_bytes()).into_owned()),
             author_email: Some(author_email),
+            time: Some(commit.time().seconds()),
+            changes,
+        })
+    }
+
+    /// The change sets of many commits, in the order given, as [`Repo::commit`] gives them
+    /// one by one; for two or more commits a single `git log` child produces the diffs
+    /// (see `git/log.rs`).
+    pub fn commits<'r>(
+        &'r self,
+        shas: &[String],
+        all_parents: bool,
+        renames: bool,
+    ) -> CommitStream<'r> {
+        CommitStream::new(self, shas, all_parents, renames)
+    }
+
+    /// A commit's change set from changes computed elsewhere (its first-parent diff).
+    fn commit_with_changes(&self, sha: &str, changes: Vec<FileChange>) -> Result<ChangeSet, Error> {
+        let commit = self.resolve_commit(sha)?;
+        let author = commit.author();
+        Ok(ChangeSet {
+            commit: Some(commit.id().to_string()),
+            parents: commit.parent_ids().map(|o| o.to_string()).collect(),
+            message: Some(String::from_utf8_lossy(commit.message_bytes()).into_owned()),
+            author_email: Some(String::from_utf8_lossy(author.email_bytes()).into_owned()),
             time: Some(commit.time().seconds()),
             changes,
         })

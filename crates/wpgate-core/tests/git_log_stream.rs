@@ -1,0 +1,131 @@
+//! The change sets of a range read from one `git log` child must equal those libgit2
+//! gives commit by commit (`Repo::commit`), on real histories with every kind of change.
+
+mod git_common;
+
+use git_common::{git, TestRepo};
+use wpgate_core::git::Repo;
+
+fn all_commits(r: &TestRepo) -> Vec<String> {
+    git(&r.path, &["rev-list", "--reverse", "--topo-order", "HEAD"])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn same_as_one_by_one(r: &TestRepo, shas: &[String]) {
+    let repo = Repo::discover(&r.path).expect("open");
+    for renames in [false, true] {
+        let stream = repo.commits(shas, false, renames);
+        assert!(
+            stream.uses_git_log(),
+            "a git log child runs for {} commits",
+            shas.len()
+        );
+        let got: Vec<_> = stream.map(|c| c.expect("stream")).collect();
+        assert_eq!(got.len(), shas.len());
+        for (cs, sha) in got.iter().zip(shas) {
+            let want = repo.commit(sha, false, renames).expect("commit");
+            assert_eq!(cs, &want, "commit {sha} (renames {renames})");
+        }
+    }
+}
+
+#[test]
+fn every_kind_of_change_matches_libgit2() {
+    let r = TestRepo::new();
+    r.commit_files(
+        "root",
+        &[("a.txt", "a\n"), ("d/e/f.txt", "f\n"), ("g.txt", "g\n")],
+    );
+    r.git(&["commit", "-q", "--allow-empty", "-m", "empty"]);
+    r.commit_files("modify and add", &[("a.txt", "a2\n"), ("d/new.txt", "n\n")]);
+    r.git(&["update-index", "--chmod=+x", "g.txt"]);
+    r.git(&["commit", "-q", "-m", "mode only"]);
+    std::fs::remove_file(r.path.join("g.txt")).unwrap();
+    std::os::unix::fs::symlink("a.txt", r.path.join("g.txt")).unwrap();
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "-m", "file to symlink"]);
+    r.git(&["mv", "d/new.txt", "moved.txt"]);
+    r.git(&["commit", "-q", "-m", "exact rename"]);
+    r.git(&["rm", "-q", "a.txt"]);
+    r.write("b.txt", "entirely different\n");
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "-m", "delete and add"]);
+    r.git(&["rm", "-q", "moved.txt"]);
+    r.write("moved.txt/inside.txt", "now a directory\n");
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "-m", "file became directory"]);
+    let sha = r.head();
+    r.git(&[
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        &format!("160000,{sha},sub"),
+    ]);
+    r.git(&["commit", "-q", "-m", "gitlink"]);
+    r.write("odd/new\nline.txt", "nl\n");
+    r.write("odd/space name.txt", "s\n");
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "-m", "odd names"]);
+    // A merge: checked against its first parent.
+    r.git(&["checkout", "-q", "-b", "side"]);
+    r.commit_files("side", &[("side.txt", "s\n")]);
+    r.git(&["checkout", "-q", "main"]);
+    r.commit_files("main", &[("main.txt", "m\n")]);
+    r.git(&["merge", "-q", "--no-ff", "-m", "merge", "side"]);
+    let shas = all_commits(&r);
+    assert!(shas.len() > 10);
+    same_as_one_by_one(&r, &shas);
+    // Any order and any subset, as given.
+    let mut reversed = shas.clone();
+    reversed.reverse();
+    same_as_one_by_one(&r, &reversed);
+    same_as_one_by_one(&r, &[shas[3].clone(), shas[1].clone(), shas[3].clone()]);
+}
+
+#[test]
+fn one_commit_shallow_clones_and_all_parents_stay_with_libgit2() {
+    let r = TestRepo::new();
+    r.commit_files("one", &[("a.txt", "1\n")]);
+    r.commit_files("two", &[("a.txt", "2\n")]);
+    r.commit_files("three", &[("a.txt", "3\n")]);
+    let repo = Repo::discover(&r.path).unwrap();
+    let shas = all_commits(&r);
+    assert!(!repo.commits(&shas[..1], false, true).uses_git_log());
+    assert!(!repo.commits(&shas, true, true).uses_git_log());
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", r.path.display());
+    git(
+        dir.path(),
+        &["clone", "-q", "--depth", "2", &url, "shallow"],
+    );
+    let shallow = Repo::discover(&dir.path().join("shallow")).unwrap();
+    let last: Vec<String> = shas[1..].to_vec();
+    let stream = shallow.commits(&last, false, true);
+    assert!(
+        !stream.uses_git_log(),
+        "shallow: git would call the boundary a root"
+    );
+    let got: Vec<_> = stream
+        .map(|c| c.expect("libgit2 reads the shallow commits"))
+        .collect();
+    for (cs, sha) in got.iter().zip(&last) {
+        assert_eq!(cs, &shallow.commit(sha, false, true).unwrap());
+    }
+}
+
+#[test]
+fn an_unknown_commit_is_an_error_not_a_silent_skip() {
+    let r = TestRepo::new();
+    r.commit_files("one", &[("a.txt", "1\n")]);
+    r.commit_files("two", &[("a.txt", "2\n")]);
+    let repo = Repo::discover(&r.path).unwrap();
+    let mut shas = all_commits(&r);
+    shas.insert(1, "0123456789012345678901234567890123456789".to_string());
+    let got: Vec<_> = repo.commits(&shas, false, true).collect();
+    assert_eq!(got.len(), 3);
+    assert!(got[0].is_ok());
+    assert!(got[1].is_err());
+    assert!(got[2].is_ok());
+}
