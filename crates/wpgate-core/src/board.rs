@@ -12,7 +12,8 @@
 //! The tag precedence is: `Status:` sub-bullet, trailing bracket tag, `/ WORD:` status;
 //! with none of them the section heading stands for the status.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -331,18 +332,53 @@ fn trim_id(s: &str) -> &str {
 }
 
 /// Compiles the board id pattern of the policy.
+/// (compiled once per pattern per process: several rules load the board)
 pub fn id_regex(policy: &BoardPolicy) -> Result<Regex, Error> {
-    Regex::new(&policy.id_pattern).map_err(|e| Error::Usage(format!("board.id_pattern: {e}")))
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<HashMap<String, Regex>>> =
+        std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&policy.id_pattern).cloned())
+    {
+        return Ok(hit);
+    }
+    let re = Regex::new(&policy.id_pattern)
+        .map_err(|e| Error::Usage(format!("board.id_pattern: {e}")))?;
+    if let Ok(mut c) = cache.lock() {
+        c.insert(policy.id_pattern.clone(), re.clone());
+    }
+    Ok(re)
 }
 
-/// Loads and parses the board (`Ok(None)` when the file does not exist).
+/// Loads and parses the board (`Ok(None)` when the file does not exist). The last board
+/// parsed is kept: the rules of one run that read the same text share one parse.
 pub fn load(ws: &Workspace) -> Result<Option<Board>, Error> {
+    type Last = Option<(String, String, Arc<str>, Board)>;
+    static LAST: std::sync::Mutex<Last> = std::sync::Mutex::new(None);
     let path = ws.policy.layout.task_board.as_str();
     let Some(tf) = ws.text(path)? else {
         return Ok(None);
     };
+    if let Ok(last) = LAST.lock() {
+        if let Some((p, pat, text, board)) = last.as_ref() {
+            if p == path && *pat == ws.policy.board.id_pattern && Arc::ptr_eq(text, &tf.text) {
+                return Ok(Some(board.clone()));
+            }
+        }
+    }
     let re = id_regex(&ws.policy.board)?;
-    Ok(Some(parse_board(path, &tf.text, &re)))
+    let board = parse_board(path, &tf.text, &re);
+    if let Ok(mut last) = LAST.lock() {
+        *last = Some((
+            path.to_string(),
+            ws.policy.board.id_pattern.clone(),
+            tf.text.clone(),
+            board.clone(),
+        ));
+    }
+    Ok(Some(board))
 }
 
 /// The normalised board status of an entry: its tag when the tag starts with a key of

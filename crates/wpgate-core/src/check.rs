@@ -429,6 +429,14 @@ fn added_for(
 
 /// Every repository-level rule over a workspace (`wpgate check --repo`).
 pub fn repo_rules(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
+    // The two big inputs are independent: index the spec while the packets are parsed
+    // (both are cached for the rules below; errors surface there).
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let _ = crate::spec::load(ws);
+        });
+        let _ = ws.packets();
+    });
     for p in ws.packets()? {
         if let Some(tf) = ws.text(&p.path)? {
             crate::rules::packet::check_packet(p, &tf, ws.policy, out);

@@ -125,7 +125,8 @@ fn line_span(text: &str, line: usize) -> Option<(usize, usize)> {
 }
 
 /// Renders a report for people: one rustc-like block per diagnostic, then a summary.
-pub fn human(report: &Report, color: bool) -> String {
+/// The rendered findings `diags` of `report`, one after another.
+fn render_all(report: &Report, diags: &[Diagnostic], color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -135,7 +136,7 @@ pub fn human(report: &Report, color: bool) -> String {
         .with_context_lines(1)
         .with_width(100);
     let mut out = String::new();
-    for d in &report.diagnostics {
+    for d in diags {
         let code = match &d.code {
             Some(c) => format!("{} [{c}]", d.rule),
             None => d.rule.clone(),
@@ -175,6 +176,34 @@ pub fn human(report: &Report, color: bool) -> String {
         }
         out.push_str(&buf);
     }
+    out
+}
+
+pub fn human(report: &Report, color: bool) -> String {
+    let diags = &report.diagnostics;
+    // Rendering is independent per finding and a large report (hundreds of findings with
+    // source snippets) costs more than the checks: render on every core, in order.
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(4)
+        .min(diags.len() / 64)
+        .max(1);
+    let mut out = if threads > 1 {
+        let chunk = diags.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let parts: Vec<_> = diags
+                .chunks(chunk)
+                .map(|part| s.spawn(move || render_all(report, part, color)))
+                .collect();
+            parts
+                .into_iter()
+                .map(|p| p.join().unwrap_or_default())
+                .collect::<String>()
+        })
+    } else {
+        render_all(report, diags, color)
+    };
     let s = report.summary();
     let notes = report
         .diagnostics

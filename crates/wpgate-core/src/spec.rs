@@ -180,6 +180,9 @@ pub struct SpecIndex {
     /// holds them.
     rule_ids: HashMap<String, Vec<usize>>,
     has_appendix_numbers: bool,
+    /// Each heading's title as lower-case words (see [`title_matches`]), split on first
+    /// use: title searches compare every heading.
+    title_words: std::sync::OnceLock<Vec<Vec<String>>>,
 }
 
 fn heading_number_re() -> &'static Regex {
@@ -402,8 +405,12 @@ impl SpecIndex {
 
     /// Headings whose title matches `title` (see [`title_matches`]).
     pub fn find_title(&self, title: &str) -> Vec<usize> {
+        let all = self
+            .title_words
+            .get_or_init(|| self.headings.iter().map(|h| words(&h.title)).collect());
+        let a = words(title);
         let mut v: Vec<usize> = (0..self.headings.len())
-            .filter(|&i| title_matches(&self.headings[i].title, title))
+            .filter(|&i| words_match(&all[i], &a))
             .collect();
         v.sort_by_key(|&i| {
             let h = &self.headings[i];
@@ -468,8 +475,10 @@ fn words(s: &str) -> Vec<String> {
 /// A heading title matches an anchor title when the anchor's words appear contiguously in
 /// the heading's words (or the other way round), ignoring case and punctuation.
 pub fn title_matches(heading: &str, anchor: &str) -> bool {
-    let h = words(heading);
-    let a = words(anchor);
+    words_match(&words(heading), &words(anchor))
+}
+
+fn words_match(h: &[String], a: &[String]) -> bool {
     if a.is_empty() {
         return true;
     }
@@ -479,7 +488,7 @@ pub fn title_matches(heading: &str, anchor: &str) -> bool {
     let contains = |big: &[String], small: &[String]| {
         small.len() <= big.len() && big.windows(small.len()).any(|w| w == small)
     };
-    contains(&h, &a) || contains(&a, &h)
+    contains(h, a) || contains(a, h)
 }
 
 fn contains_word(hay: &str, needle: &str) -> bool {

@@ -300,33 +300,64 @@ impl<'a> Workspace<'a> {
                 }
             }
             let paths = self.packet_paths().map_err(|e| e.to_string())?;
-            let mut out = Vec::with_capacity(paths.len());
-            for p in paths {
-                // A packet version (blob id) is parsed once per run.
+            // A packet version (blob id) is parsed once per run.
+            let one = |p: &String| -> Result<Option<Packet>, String> {
                 let key = self
                     .cache
                     .as_ref()
-                    .and_then(|_| self.files.blob_id(&p))
+                    .and_then(|_| self.files.blob_id(p))
                     .map(|id| (id, p.clone()));
                 if let (Some(shared), Some(key)) = (&self.cache, &key) {
                     if let Some(hit) = shared.packets.lock().ok().and_then(|m| m.get(key).cloned())
                     {
-                        out.push(hit);
-                        continue;
+                        return Ok(Some(hit));
                     }
                 }
-                let tf = match self.text(&p) {
+                let tf = match self.text(p) {
                     Ok(Some(tf)) => tf,
-                    Ok(None) => continue,
+                    Ok(None) => return Ok(None),
                     Err(e) => return Err(e.to_string()),
                 };
-                let parsed = parse_packet(&p, &tf.text, &self.policy.packet.fields);
+                let parsed = parse_packet(p, &tf.text, &self.policy.packet.fields);
                 if let (Some(shared), Some(key)) = (&self.cache, key) {
                     if let Ok(mut m) = shared.packets.lock() {
                         m.insert(key, parsed.clone());
                     }
                 }
-                out.push(parsed);
+                Ok(Some(parsed))
+            };
+            // Many packets: parse them on every core, in contiguous runs, kept in order.
+            let threads = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .min(4)
+                .min(paths.len() / 16)
+                .max(1);
+            let results: Vec<Result<Option<Packet>, String>> = if threads > 1 {
+                let chunk = paths.len().div_ceil(threads);
+                std::thread::scope(|s| {
+                    let one = &one;
+                    let workers: Vec<_> = paths
+                        .chunks(chunk)
+                        .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+                        .collect();
+                    workers
+                        .into_iter()
+                        .flat_map(|w| {
+                            w.join().unwrap_or_else(|_| {
+                                vec![Err("a packet-parsing thread stopped unexpectedly".into())]
+                            })
+                        })
+                        .collect()
+                })
+            } else {
+                paths.iter().map(one).collect()
+            };
+            let mut out = Vec::with_capacity(paths.len());
+            for r in results {
+                if let Some(p) = r? {
+                    out.push(p);
+                }
             }
             let out = Arc::new(out);
             if let (Some(shared), Some(key)) = (&self.cache, list_key) {
