@@ -474,8 +474,8 @@ impl ScopeEntry {
 
     pub fn matches(&self, path: &str) -> bool {
         match self {
-            ScopeEntry::Exact(p) => path == p || path.starts_with(&format!("{p}/")),
-            ScopeEntry::Dir(d) => path.starts_with(&format!("{d}/")),
+            ScopeEntry::Exact(p) => path == p || below(path, p),
+            ScopeEntry::Dir(d) => below(path, d),
             ScopeEntry::Glob(_, m) => m.is_match(path),
         }
     }
@@ -487,6 +487,11 @@ impl ScopeEntry {
             _ => None,
         }
     }
+}
+
+/// Is `path` below the directory `dir`?
+fn below(path: &str, dir: &str) -> bool {
+    path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/'
 }
 
 /// `scope.overlap`: in-progress packets whose IN_SCOPE_PATHS match a common path.
@@ -520,14 +525,39 @@ pub fn check_overlap_with(
         .collect();
     // One pass over the files: which active packets match each (O(files × packets), not
     // O(files × packets²)).
+    // Exact and directory entries are looked up by the file's path and its ancestor
+    // directories; only globs are tried one by one.
+    let mut by_path: std::collections::HashMap<&str, Vec<(usize, bool)>> =
+        std::collections::HashMap::new();
+    let mut globs: Vec<(usize, &ScopeEntry)> = Vec::new();
+    for (i, (_, entries)) in active.iter().enumerate() {
+        for e in entries {
+            match e {
+                ScopeEntry::Exact(p) => by_path.entry(p.as_str()).or_default().push((i, false)),
+                ScopeEntry::Dir(d) => by_path.entry(d.as_str()).or_default().push((i, true)),
+                ScopeEntry::Glob(..) => globs.push((i, e)),
+            }
+        }
+    }
     let mut shared: BTreeMap<(usize, usize), BTreeSet<String>> = BTreeMap::new();
+    let mut hits: Vec<usize> = Vec::new();
     for f in files {
-        let hits: Vec<usize> = active
-            .iter()
-            .enumerate()
-            .filter(|(_, (_, e))| e.iter().any(|x| x.matches(f)))
-            .map(|(i, _)| i)
-            .collect();
+        hits.clear();
+        if let Some(v) = by_path.get(f.as_str()) {
+            // The path itself: an exact entry (a directory entry needs something below).
+            hits.extend(v.iter().filter(|(_, dir)| !dir).map(|(i, _)| *i));
+        }
+        for (k, _) in f.match_indices('/') {
+            if let Some(v) = by_path.get(&f[..k]) {
+                hits.extend(v.iter().map(|(i, _)| *i));
+            }
+        }
+        hits.extend(globs.iter().filter(|(_, g)| g.matches(f)).map(|(i, _)| *i));
+        if hits.len() < 2 {
+            continue;
+        }
+        hits.sort_unstable();
+        hits.dedup();
         for (k, &i) in hits.iter().enumerate() {
             for &j in &hits[k + 1..] {
                 shared.entry((i, j)).or_default().insert(f.clone());
