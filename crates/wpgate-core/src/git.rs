@@ -24,7 +24,7 @@ use crate::workspace::{FileSource, ParseCache};
 mod index;
 mod log;
 use index::RawIndex;
-pub use log::CommitStream;
+pub use log::{Blob, BlobReader, CommitStream};
 
 const MODE_GITLINK: u32 = 0o160000;
 const MODE_SYMLINK: u32 = 0o120000;
@@ -1021,6 +1021,92 @@ impl Repo {
             return Ok(AddedLines::Binary);
         }
         Ok(AddedLines::Lines(added_lines_between(&old, &new)?))
+    }
+
+    /// A `git cat-file --batch` child for [`Repo::added_lines_via`] (`None` when git cannot
+    /// be started).
+    pub fn blob_reader(&self) -> Option<BlobReader> {
+        BlobReader::spawn(self)
+    }
+
+    /// [`Repo::added_lines`] of many changes, their blobs read by `reader` (another
+    /// process) in one request; whatever the reader cannot give is read by libgit2, so
+    /// the answers are the same.
+    pub fn added_lines_many(
+        &self,
+        reader: &mut Option<BlobReader>,
+        changes: &[&FileChange],
+        max_bytes: u64,
+    ) -> Result<Vec<AddedLines>, Error> {
+        // (new id, old id) per change that has content to read.
+        let sides: Vec<Option<(&str, Option<&str>)>> = changes
+            .iter()
+            .map(|c| {
+                let new = c.new_id.as_deref()?;
+                if c.new_mode == MODE_GITLINK || c.status == ChangeStatus::Deleted {
+                    return None;
+                }
+                let old = match (c.old_id.as_deref(), c.old_mode) {
+                    (Some(id), mode) if mode != MODE_GITLINK => Some(id),
+                    _ => None,
+                };
+                Some((new, old))
+            })
+            .collect();
+        let ids: Vec<&str> = sides
+            .iter()
+            .flatten()
+            .flat_map(|(n, o)| std::iter::once(*n).chain(*o))
+            .collect();
+        let read = match reader.as_mut() {
+            Some(r) if !ids.is_empty() => r.read(&ids, max_bytes),
+            _ => None,
+        };
+        let Some(blobs) = read else {
+            if !ids.is_empty() {
+                *reader = None;
+            }
+            return changes
+                .iter()
+                .map(|c| self.added_lines(c, max_bytes))
+                .collect();
+        };
+        let mut blobs = blobs.into_iter();
+        let mut out = Vec::with_capacity(changes.len());
+        for (c, side) in changes.iter().zip(&sides) {
+            let Some((_, old_id)) = side else {
+                out.push(AddedLines::Lines(Vec::new()));
+                continue;
+            };
+            let new = blobs.next();
+            let old = if old_id.is_some() { blobs.next() } else { None };
+            let new = match new {
+                Some(Blob::Bytes(b)) => b,
+                Some(Blob::TooLarge(size)) => {
+                    out.push(AddedLines::TooLarge { size });
+                    continue;
+                }
+                _ => {
+                    out.push(self.added_lines(c, max_bytes)?);
+                    continue;
+                }
+            };
+            let old = match old {
+                None => Vec::new(),
+                Some(Blob::Bytes(b)) => b,
+                // An old side over the limit, or unreadable here: libgit2 decides.
+                Some(_) => {
+                    out.push(self.added_lines(c, max_bytes)?);
+                    continue;
+                }
+            };
+            if is_binary(&new) || is_binary(&old) {
+                out.push(AddedLines::Binary);
+            } else {
+                out.push(AddedLines::Lines(added_lines_between(&old, &new)?));
+            }
+        }
+        Ok(out)
     }
 
     /// Commits reachable from HEAD, newest first (at most `max_commits`), each with its

@@ -129,3 +129,43 @@ fn an_unknown_commit_is_an_error_not_a_silent_skip() {
     assert!(got[1].is_err());
     assert!(got[2].is_ok());
 }
+
+/// Added lines read through the `git cat-file --batch` child equal libgit2's, for text,
+/// binary, over-the-limit, new, renamed and mode-only changes, in one batch.
+#[test]
+fn added_lines_through_cat_file_match_libgit2() {
+    let r = TestRepo::new();
+    r.write("bin.dat", b"\0\x01binary\0".as_slice());
+    r.commit_files(
+        "base",
+        &[
+            ("a.rs", "fn a() {}\n"),
+            ("big.rs", "small\n"),
+            ("m.rs", "x\n"),
+        ],
+    );
+    r.write("a.rs", "fn a() {}\nfn b() { todo!() }\r\n// TODO more\n");
+    r.write("big.rs", "line\n".repeat(5000));
+    r.write("new.rs", "fn fresh() {}\n");
+    r.write("bin.dat", b"\0\x02still binary\0".as_slice());
+    r.git(&["add", "-A"]);
+    r.git(&["update-index", "--chmod=+x", "m.rs"]);
+    r.git(&["mv", "new.rs", "renamed.rs"]);
+    r.git(&["commit", "-q", "-m", "changes"]);
+    let repo = Repo::discover(&r.path).unwrap();
+    let head = r.head();
+    let cs = repo.commit(&head, false, true).unwrap();
+    let changes: Vec<&wpgate_core::git::FileChange> = cs.changes.iter().collect();
+    assert!(changes.len() >= 5, "{changes:?}");
+    for limit in [1_000_000u64, 1000] {
+        let mut reader = repo.blob_reader();
+        assert!(reader.is_some(), "git cat-file starts");
+        let got = repo.added_lines_many(&mut reader, &changes, limit).unwrap();
+        assert!(reader.is_some(), "the reader stays usable");
+        let want: Vec<_> = changes
+            .iter()
+            .map(|c| repo.added_lines(c, limit).unwrap())
+            .collect();
+        assert_eq!(got, want, "limit {limit}");
+    }
+}

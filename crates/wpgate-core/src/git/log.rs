@@ -16,7 +16,7 @@
 //! shallow boundary as a root commit, libgit2's path reports the missing parent).
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdout, Stdio};
 
 use git2::Oid;
@@ -272,4 +272,93 @@ fn changes_of(mut raws: Vec<Raw>, renames: bool) -> Option<Vec<FileChange>> {
         });
     }
     Some(out)
+}
+
+/// Blob contents from one `git cat-file --batch` child: a second process reads and
+/// inflates objects, so a thread using it does not queue behind libgit2's pack lock.
+pub struct BlobReader {
+    process: Child,
+    input: std::process::ChildStdin,
+    out: BufReader<ChildStdout>,
+}
+
+impl Drop for BlobReader {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// One object read by a [`BlobReader`].
+pub enum Blob {
+    Bytes(Vec<u8>),
+    /// Larger than the limit asked for (its bytes were skipped).
+    TooLarge(u64),
+    /// Not a blob, or absent: ask libgit2 (which can name the problem).
+    Unavailable,
+}
+
+impl BlobReader {
+    pub(super) fn spawn(repo: &Repo) -> Option<BlobReader> {
+        let mut cmd = super::git_cli(repo.git_dir());
+        cmd.args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut process = cmd.spawn().ok()?;
+        let input = process.stdin.take()?;
+        let out = process.stdout.take()?;
+        Some(BlobReader {
+            process,
+            input,
+            out: BufReader::with_capacity(1 << 16, out),
+        })
+    }
+
+    /// Reads the objects, in order (one request batch, then the answers). `None` when the
+    /// child fails: the reader is then useless and the caller falls back to libgit2.
+    pub fn read(&mut self, ids: &[&str], max_bytes: u64) -> Option<Vec<Blob>> {
+        let mut req = String::with_capacity(ids.len() * 41);
+        for id in ids {
+            if id.contains(char::is_whitespace) || id.is_empty() {
+                return None;
+            }
+            req.push_str(id);
+            req.push('\n');
+        }
+        self.input.write_all(req.as_bytes()).ok()?;
+        self.input.flush().ok()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let mut header = String::new();
+            self.out.read_line(&mut header).ok()?;
+            let mut f = header.split_whitespace();
+            let (Some(got), Some(kind)) = (f.next(), f.next()) else {
+                return None;
+            };
+            if got != *id {
+                return None;
+            }
+            let Some(size) = f.next().and_then(|s| s.parse::<u64>().ok()) else {
+                // `<id> missing` (or ambiguous): no content follows.
+                out.push(Blob::Unavailable);
+                continue;
+            };
+            if kind != "blob" || size > max_bytes {
+                std::io::copy(&mut (&mut self.out).take(size + 1), &mut std::io::sink()).ok()?;
+                out.push(if kind == "blob" {
+                    Blob::TooLarge(size)
+                } else {
+                    Blob::Unavailable
+                });
+                continue;
+            }
+            let mut bytes = vec![0u8; size as usize];
+            self.out.read_exact(&mut bytes).ok()?;
+            let mut nl = [0u8; 1];
+            self.out.read_exact(&mut nl).ok()?;
+            out.push(Blob::Bytes(bytes));
+        }
+        Some(out)
+    }
 }
