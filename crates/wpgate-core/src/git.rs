@@ -1,9 +1,17 @@
 //! The git layer: the only module that touches git.
 //!
 //! Everything here is READ-ONLY: nothing writes the index, the work tree, refs, the stash,
-//! the config or the object store. git2 (libgit2) does the work; the `git` CLI is used only
-//! as a fallback for objects that are absent locally (partial clones: the CLI can fetch them
-//! from a promisor remote, libgit2 cannot).
+//! the config or the object store. git2 (libgit2) does most of the work, with three fast
+//! paths that give the same answers (differential tests hold them to it):
+//! - the staged diff reads the index file itself and uses its cache-tree (`git/index.rs`);
+//! - range checks take commit diffs from one `git log --raw` child and blob contents from
+//!   one `git cat-file --batch` child (`git/log.rs`): libgit2 serialises object reads
+//!   across threads, child processes run on other cores;
+//! - objects absent locally are read with `git cat-file` (partial clones: the CLI can
+//!   fetch them from a promisor remote, libgit2 cannot).
+//!
+//! Every `git` child runs with hook-exported variables (`GIT_DIR`, `GIT_INDEX_FILE`, ...)
+//! removed and `--git-dir` set, reads only, and is killed when its reader is dropped.
 //!
 //! Paths are repository-relative, `/`-separated strings. A path that is not valid UTF-8 is
 //! carried in a lossy form (with U+FFFD) and flagged ([`FileChange::non_utf8_path`]).
