@@ -33,3 +33,33 @@ pub use policy::Policy;
 
 /// The version of wpgate, shown in hook shims and internal error messages.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Maps `f` over contiguous runs of `items` on up to four cores (one run per core, each at
+/// least `min_per_run` items; fewer items run on this thread) and returns the results in
+/// the order of the runs. A panic in a run is resumed here.
+pub(crate) fn in_order_runs<T: Sync, R: Send>(
+    items: &[T],
+    min_per_run: usize,
+    f: impl Fn(&[T]) -> R + Sync,
+) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(4)
+        .min(items.len() / min_per_run.max(1))
+        .max(1);
+    if threads <= 1 {
+        return vec![f(items)];
+    }
+    let f = &f;
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let runs: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(move || f(part)))
+            .collect();
+        runs.into_iter()
+            .map(|r| r.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}

@@ -124,7 +124,6 @@ fn line_span(text: &str, line: usize) -> Option<(usize, usize)> {
     None
 }
 
-/// Renders a report for people: one rustc-like block per diagnostic, then a summary.
 /// The rendered findings `diags` of `report`, one after another.
 fn render_all(report: &Report, diags: &[Diagnostic], color: bool) -> String {
     let theme = if color {
@@ -179,31 +178,13 @@ fn render_all(report: &Report, diags: &[Diagnostic], color: bool) -> String {
     out
 }
 
+/// Renders a report for people: one rustc-like block per diagnostic, then a summary.
 pub fn human(report: &Report, color: bool) -> String {
     let diags = &report.diagnostics;
     // Rendering is independent per finding and a large report (hundreds of findings with
     // source snippets) costs more than the checks: render on every core, in order.
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(4)
-        .min(diags.len() / 64)
-        .max(1);
-    let mut out = if threads > 1 {
-        let chunk = diags.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let parts: Vec<_> = diags
-                .chunks(chunk)
-                .map(|part| s.spawn(move || render_all(report, part, color)))
-                .collect();
-            parts
-                .into_iter()
-                .map(|p| p.join().unwrap_or_default())
-                .collect::<String>()
-        })
-    } else {
-        render_all(report, diags, color)
-    };
+    let mut out: String =
+        crate::in_order_runs(diags, 64, |part| render_all(report, part, color)).concat();
     let s = report.summary();
     let notes = report
         .diagnostics

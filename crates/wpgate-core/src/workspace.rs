@@ -327,32 +327,11 @@ impl<'a> Workspace<'a> {
                 Ok(Some(parsed))
             };
             // Many packets: parse them on every core, in contiguous runs, kept in order.
-            let threads = std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-                .min(4)
-                .min(paths.len() / 16)
-                .max(1);
-            let results: Vec<Result<Option<Packet>, String>> = if threads > 1 {
-                let chunk = paths.len().div_ceil(threads);
-                std::thread::scope(|s| {
-                    let one = &one;
-                    let workers: Vec<_> = paths
-                        .chunks(chunk)
-                        .map(|part| s.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
-                        .collect();
-                    workers
-                        .into_iter()
-                        .flat_map(|w| {
-                            w.join().unwrap_or_else(|_| {
-                                vec![Err("a packet-parsing thread stopped unexpectedly".into())]
-                            })
-                        })
-                        .collect()
-                })
-            } else {
-                paths.iter().map(one).collect()
-            };
+            let results: Vec<Result<Option<Packet>, String>> =
+                crate::in_order_runs(&paths, 16, |part| part.iter().map(one).collect::<Vec<_>>())
+                    .into_iter()
+                    .flatten()
+                    .collect();
             let mut out = Vec::with_capacity(paths.len());
             for r in results {
                 if let Some(p) = r? {
