@@ -353,9 +353,10 @@ pub fn id_regex(policy: &BoardPolicy) -> Result<Regex, Error> {
 }
 
 /// Loads and parses the board (`Ok(None)` when the file does not exist). The last board
-/// parsed is kept: the rules of one run that read the same text share one parse.
-pub fn load(ws: &Workspace) -> Result<Option<Board>, Error> {
-    type Last = Option<(String, String, Arc<str>, Board)>;
+/// parsed is kept: the rules of one run, and the commits of a range whose board blob did
+/// not change (their texts share one decoded `Arc`), share one parse.
+pub fn load(ws: &Workspace) -> Result<Option<Arc<Board>>, Error> {
+    type Last = Option<(String, String, Arc<str>, Arc<Board>)>;
     static LAST: std::sync::Mutex<Last> = std::sync::Mutex::new(None);
     let path = ws.policy.layout.task_board.as_str();
     let Some(tf) = ws.text(path)? else {
@@ -369,7 +370,7 @@ pub fn load(ws: &Workspace) -> Result<Option<Board>, Error> {
         }
     }
     let re = id_regex(&ws.policy.board)?;
-    let board = parse_board(path, &tf.text, &re);
+    let board = Arc::new(parse_board(path, &tf.text, &re));
     if let Ok(mut last) = LAST.lock() {
         *last = Some((
             path.to_string(),
@@ -588,7 +589,7 @@ pub fn check_stalled(
     let board = load(ws)?;
     check_stalled_with(
         ws.packets()?,
-        board.as_ref(),
+        board.as_deref(),
         &ws.policy.board,
         last_touch,
         now,

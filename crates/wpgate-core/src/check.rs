@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::board::Board;
 
 use crate::diag::Report;
 use crate::error::Error;
@@ -39,9 +38,6 @@ pub struct Gate<'r> {
     content: crate::content::ContentChecker,
     /// Parsed packets by blob id: each packet version is parsed once per run.
     packet_cache: HashMap<String, Arc<Packet>>,
-    /// Parsed boards by blob id (a range check meets the same board in many commits).
-    board_cache: HashMap<String, Option<Arc<Board>>>,
-    board_re: Option<regex::Regex>,
 }
 
 impl<'r> Gate<'r> {
@@ -52,8 +48,6 @@ impl<'r> Gate<'r> {
             rules: DiffRules::new(policy)?,
             content: crate::content::ContentChecker::new(policy)?,
             packet_cache: HashMap::new(),
-            board_cache: HashMap::new(),
-            board_re: None,
         })
     }
 
@@ -275,33 +269,6 @@ impl<'r> Gate<'r> {
         Ok(Some(p))
     }
 
-    /// The task board as it stands in `files`, parsed once per blob.
-    fn board(
-        &mut self,
-        files: &dyn FileSource,
-        ws: &Workspace,
-    ) -> Result<Option<Arc<Board>>, Error> {
-        let path = self.policy.layout.task_board.as_str();
-        let key = files.blob_id(path);
-        if let Some(hit) = key.as_ref().and_then(|k| self.board_cache.get(k)) {
-            return Ok(hit.clone());
-        }
-        let Some(tf) = ws.text(path)? else {
-            return Ok(None);
-        };
-        if self.board_re.is_none() {
-            self.board_re = Some(crate::board::id_regex(&self.policy.board)?);
-        }
-        let Some(re) = self.board_re.as_ref() else {
-            return Ok(None);
-        };
-        let board = Some(Arc::new(crate::board::parse_board(path, &tf.text, re)));
-        if let Some(k) = key {
-            self.board_cache.insert(k, board.clone());
-        }
-        Ok(board)
-    }
-
     fn read_blob_text(&self, id: Option<&str>, path: &str) -> Result<Option<String>, Error> {
         match id {
             None => Ok(None),
@@ -441,7 +408,7 @@ impl<'r> Gate<'r> {
             if !self.rules.governed(cs).is_empty() {
                 // Only a packet that has dependencies (its own, or board blockers) can be
                 // blocked: the dependency graph is built only then.
-                let board = self.board(files, &ws)?;
+                let board = crate::board::load(&ws)?;
                 let board_blocks = board.as_ref().is_some_and(|board| {
                     board
                         .entries

@@ -133,7 +133,7 @@ fn add_edge(g: &mut Graph, from: &str, to: &str, path: &str, line: usize, span: 
 /// The dependency graph of a repository.
 pub fn graph(ws: &Workspace) -> Result<Graph, Error> {
     let board = board::load(ws)?;
-    Ok(graph_from(ws.packets()?, board.as_ref(), &ws.policy.deps))
+    Ok(graph_from(ws.packets()?, board.as_deref(), &ws.policy.deps))
 }
 
 /// Graphviz rendering.
@@ -173,7 +173,7 @@ pub fn to_text(g: &Graph) -> String {
 /// Repository-level dependency rules: `deps.unknown`, `deps.cycle`.
 pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
     let board = board::load(ws)?;
-    check_with(ws.packets()?, board.as_ref(), &ws.policy.deps, out);
+    check_with(ws.packets()?, board.as_deref(), &ws.policy.deps, out);
     Ok(())
 }
 
@@ -388,7 +388,7 @@ pub fn is_validated(
 /// not VALIDATED.
 pub fn check_blocked(wp: &str, ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
     let board = board::load(ws)?;
-    check_blocked_with(wp, ws.packets()?, board.as_ref(), ws.policy, out);
+    check_blocked_with(wp, ws.packets()?, board.as_deref(), ws.policy, out);
     Ok(())
 }
 
@@ -498,7 +498,7 @@ fn below(path: &str, dir: &str) -> bool {
 pub fn check_overlap(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
     let board = board::load(ws)?;
     let files = ws.files.list("")?;
-    check_overlap_with(ws.packets()?, board.as_ref(), &files, &ws.policy.board, out);
+    check_overlap_with(ws.packets()?, board.as_deref(), &files, &ws.policy.board, out);
     Ok(())
 }
 

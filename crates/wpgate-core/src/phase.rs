@@ -150,7 +150,7 @@ pub fn phase_check(
     let board = board::load(ws)?;
     Ok(phase_check_with(
         ws.packets()?,
-        board.as_ref(),
+        board.as_deref(),
         spec_errors,
         phase,
         waivers_outliving,

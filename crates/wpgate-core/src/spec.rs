@@ -687,7 +687,7 @@ pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
     let live: Vec<Packet> = ws
         .packets()?
         .iter()
-        .filter(|p| !crate::board::is_archived(p, board.as_ref(), &ws.policy.board))
+        .filter(|p| !crate::board::is_archived(p, board.as_deref(), &ws.policy.board))
         .cloned()
         .collect();
     check_packets(&live, &spec, &ws.policy.spec, out)

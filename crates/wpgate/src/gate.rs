@@ -252,7 +252,7 @@ fn stalled(ws: &Workspace, repo: &Repo, out: &mut Emitter) -> Result<(), Error> 
     let any_in_progress = ws
         .packets()?
         .iter()
-        .any(|p| wpgate_core::board::in_progress(p, board.as_ref(), &ws.policy.board));
+        .any(|p| wpgate_core::board::in_progress(p, board.as_deref(), &ws.policy.board));
     if !any_in_progress {
         return Ok(());
     }

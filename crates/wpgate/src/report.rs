@@ -213,7 +213,7 @@ pub fn render(
     let packets = ws.packets()?;
     let board = wpgate_core::board::load(ws)?;
     let g = deps::graph(ws)?;
-    let validated_of = |id: &str| deps::is_validated(id, packets, board.as_ref(), ws.policy).0;
+    let validated_of = |id: &str| deps::is_validated(id, packets, board.as_deref(), ws.policy).0;
     let mut rows: Vec<Row> = Vec::new();
     for p in packets {
         let status = p
