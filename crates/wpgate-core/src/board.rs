@@ -176,32 +176,15 @@ pub fn status_contains(hay: &str, needle: &str) -> bool {
     (0..=h.len() - n.len()).any(|i| h[i..i + n.len()] == n[..] && (i == 0 || h[i - 1] != "NOT"))
 }
 
-fn sub_bullet_re() -> &'static Regex {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        #[allow(clippy::unwrap_used)]
-        Regex::new(
-            r"(?i)^(?:\s+[-*+]|\s+[0-9]+[.)])\s+(?:\*\*)?(status|blockers?|depends on)(?:\*\*)?\s*:\s*(?:\*\*)?\s*(.*)$",
-        )
-        .unwrap()
-    })
-}
-
-fn list_item_re() -> &'static Regex {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        #[allow(clippy::unwrap_used)]
-        Regex::new(r"^ ?(?:[-*+]|[0-9]+[.)])\s+").unwrap()
-    })
-}
-
-fn slash_status_re() -> &'static Regex {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        #[allow(clippy::unwrap_used)]
-        Regex::new(r"^[\]*\s]*/\s*([A-Za-z][A-Za-z _-]*?)\s*(?:\([^)]*\))?\s*:").unwrap()
-    })
-}
+lazy_re!(
+    sub_bullet_re,
+    r"(?i)^(?:\s+[-*+]|\s+[0-9]+[.)])\s+(?:\*\*)?(status|blockers?|depends on)(?:\*\*)?\s*:\s*(?:\*\*)?\s*(.*)$"
+);
+lazy_re!(list_item_re, r"^ ?(?:[-*+]|[0-9]+[.)])\s+");
+lazy_re!(
+    slash_status_re,
+    r"^[\]*\s]*/\s*([A-Za-z][A-Za-z _-]*?)\s*(?:\([^)]*\))?\s*:"
+);
 
 /// The bracketed tag ending a line: `… [READY FOR DEV]` → `READY FOR DEV`.
 fn trailing_tag(s: &str) -> Option<&str> {
@@ -261,7 +244,7 @@ pub fn parse_board(path: &str, text: &str, id_re: &Regex) -> Board {
                 continue;
             }
         }
-        if let Some(c) = sub_bullet_re().captures(line) {
+        if let Some(c) = sub_bullet_re().and_then(|re| re.captures(line)) {
             if let Some(ci) = current {
                 let key = c
                     .get(1)
@@ -282,7 +265,7 @@ pub fn parse_board(path: &str, text: &str, id_re: &Regex) -> Board {
             }
             continue;
         }
-        let Some(li) = list_item_re().find(line) else {
+        let Some(li) = list_item_re().and_then(|re| re.find(line)) else {
             if !line.starts_with([' ', '\t']) && !t.is_empty() {
                 current = None;
             }
@@ -297,7 +280,7 @@ pub fn parse_board(path: &str, text: &str, id_re: &Regex) -> Board {
         let after = &body[m.end()..];
         let tag = trailing_tag(after).map(clean_tag).or_else(|| {
             slash_status_re()
-                .captures(after)
+                .and_then(|re| re.captures(after))
                 .and_then(|c| c.get(1))
                 .map(|s| s.as_str().trim().to_string())
         });

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-
 use crate::diag::Report;
 use crate::error::Error;
 use crate::git::{AddedLines, ChangeSet, ChangeStatus, FileChange, Repo};

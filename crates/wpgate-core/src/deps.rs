@@ -498,7 +498,13 @@ fn below(path: &str, dir: &str) -> bool {
 pub fn check_overlap(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
     let board = board::load(ws)?;
     let files = ws.files.list("")?;
-    check_overlap_with(ws.packets()?, board.as_deref(), &files, &ws.policy.board, out);
+    check_overlap_with(
+        ws.packets()?,
+        board.as_deref(),
+        &files,
+        &ws.policy.board,
+        out,
+    );
     Ok(())
 }
 

@@ -4,6 +4,19 @@
 //! the task board, the spec index) that emit [`diag::Diagnostic`]s. Git access lives in
 //! [`git`] only. Policies ([`policy::Policy`]) are declarative TOML.
 
+/// `lazy_re!(name, "pattern")` defines `fn name() -> Option<&'static Regex>`: a regex
+/// written in this source, compiled once on first use. `None` (never expected: every
+/// pattern is exercised by the tests) makes the caller skip what the regex would find
+/// instead of panicking.
+macro_rules! lazy_re {
+    ($name:ident, $pat:expr) => {
+        fn $name() -> Option<&'static regex::Regex> {
+            static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+            RE.get_or_init(|| regex::Regex::new($pat).ok()).as_ref()
+        }
+    };
+}
+
 pub mod board;
 pub mod check;
 pub mod content;

@@ -185,21 +185,8 @@ pub struct SpecIndex {
     title_words: std::sync::OnceLock<Vec<Vec<String>>>,
 }
 
-fn heading_number_re() -> &'static Regex {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        #[allow(clippy::unwrap_used)]
-        Regex::new(r"^(A?[0-9]+(?:\.[0-9]+)*)\.?(?:\s+|$)").unwrap()
-    })
-}
-
-fn default_rule_id_re() -> &'static Regex {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        #[allow(clippy::unwrap_used)]
-        Regex::new(DEFAULT_RULE_ID_PATTERN).unwrap()
-    })
-}
+lazy_re!(heading_number_re, r"^(A?[0-9]+(?:\.[0-9]+)*)\.?(?:\s+|$)");
+lazy_re!(default_rule_id_re, DEFAULT_RULE_ID_PATTERN);
 
 /// Fence state of a Markdown line scanner (``` and ~~~ fences, CommonMark-style).
 #[derive(Default)]
@@ -274,7 +261,9 @@ fn atx_heading(line: &str) -> Option<(u8, &str)> {
 impl SpecIndex {
     /// Builds the index with the default rule-id pattern.
     pub fn build(text: &str) -> SpecIndex {
-        Self::build_with(text, default_rule_id_re())
+        default_rule_id_re()
+            .map(|re| Self::build_with(text, re))
+            .unwrap_or_default()
     }
 
     /// Builds the index; `rule_id_re` group 1 (or the whole match) is a rule id.
@@ -296,7 +285,7 @@ impl SpecIndex {
             let Some((level, htext)) = atx_heading(line) else {
                 continue;
             };
-            let (number, rest) = match heading_number_re().captures(htext) {
+            let (number, rest) = match heading_number_re().and_then(|re| re.captures(htext)) {
                 Some(c) => {
                     let m = c.get(0).map(|m| m.end()).unwrap_or(0);
                     (c.get(1).map(|n| n.as_str().to_string()), &htext[m..])
@@ -526,13 +515,9 @@ pub struct SpecVersion {
 
 /// Parses `Handshake_Master_Spec_v02.100.md` → stem `Handshake_Master_Spec`, version [2, 100].
 pub fn parse_spec_version(file_name: &str) -> Option<SpecVersion> {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        #[allow(clippy::unwrap_used)]
-        Regex::new(r"^(.+?)[_ -]?v([0-9]+(?:\.[0-9]+)*)\.md$").unwrap()
-    });
+    lazy_re!(re, r"^(.+?)[_ -]?v([0-9]+(?:\.[0-9]+)*)\.md$");
     let name = file_name.rsplit('/').next().unwrap_or(file_name);
-    let c = re.captures(name)?;
+    let c = re()?.captures(name)?;
     let stem = c.get(1)?.as_str().to_string();
     let version = c
         .get(2)?
@@ -546,13 +531,16 @@ pub fn parse_spec_version(file_name: &str) -> Option<SpecVersion> {
 /// The spec file name named by SPEC_CURRENT (first bold `**….md**` that looks versioned,
 /// else the first bold `.md` name), with its line.
 pub fn spec_name_in_current(text: &str) -> Option<(String, usize, Span)> {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        #[allow(clippy::unwrap_used)]
-        Regex::new(r"\*\*`?([^*`\n]+?\.md)`?\*\*").unwrap()
-    });
+    lazy_re!(bold_md_re, r"\*\*`?([^*`\n]+?\.md)`?\*\*");
+    lazy_re!(
+        any_versioned_md_re,
+        r"[A-Za-z0-9_.-]+[_ -]v[0-9]+(?:\.[0-9]+)*\.md"
+    );
     let mut first: Option<(String, usize, Span)> = None;
-    for c in re.captures_iter(text) {
+    for c in bold_md_re()
+        .into_iter()
+        .flat_map(|re| re.captures_iter(text))
+    {
         let Some(m) = c.get(1) else { continue };
         let name = m.as_str().trim().to_string();
         let item = (
@@ -571,12 +559,7 @@ pub fn spec_name_in_current(text: &str) -> Option<(String, usize, Span)> {
         return first;
     }
     // No bold name: the first versioned `.md` file name anywhere (links, backticks).
-    static ANY: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    let any = ANY.get_or_init(|| {
-        #[allow(clippy::unwrap_used)]
-        Regex::new(r"[A-Za-z0-9_.-]+[_ -]v[0-9]+(?:\.[0-9]+)*\.md").unwrap()
-    });
-    any.find(text).map(|m| {
+    any_versioned_md_re()?.find(text).map(|m| {
         (
             m.as_str().to_string(),
             crate::diag::line_of(text, m.start()),
@@ -1229,12 +1212,8 @@ pub fn check_frozen(
 // Requirements and traceability
 
 fn has_keyword(s: &str) -> bool {
-    static RE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        #[allow(clippy::unwrap_used)]
-        Regex::new(r"\b(MUST|SHOULD)\b").unwrap()
-    });
-    re.is_match(s)
+    lazy_re!(keyword_re, r"\b(MUST|SHOULD)\b");
+    keyword_re().is_some_and(|re| re.is_match(s))
 }
 
 /// Splits a line into sentences at `.`, `!`, `?` followed by whitespace.

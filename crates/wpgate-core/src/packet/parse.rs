@@ -12,10 +12,6 @@
 //! is not part of the authored packet: only the lock footer and the `LOCK_DIGEST` line are
 //! read there. The parser never fails and never panics.
 
-use std::sync::OnceLock;
-
-use regex::Regex;
-
 use super::tree::{self, clamp, trim, Kind, Node};
 use super::{Anchor, Field, Heading, Lock, Packet};
 use crate::diag::{line_of, Span};
@@ -1355,15 +1351,6 @@ pub fn is_real_signature(sig: &str) -> bool {
         Some(re) => !re.is_match(sig),
         None => !sig.trim().is_empty(),
     }
-}
-
-macro_rules! lazy_re {
-    ($name:ident, $pat:expr) => {
-        fn $name() -> Option<&'static Regex> {
-            static RE: OnceLock<Option<Regex>> = OnceLock::new();
-            RE.get_or_init(|| Regex::new($pat).ok()).as_ref()
-        }
-    };
 }
 
 lazy_re!(wp_id_re, r"WP-[0-9A-Za-z]+-[A-Za-z0-9._-]*[A-Za-z0-9]");
