@@ -20,7 +20,7 @@ use wpgate_core::workspace::{WorkTree, Workspace};
 use wpgate_core::{Error, Report};
 
 use crate::cli::CiArgs;
-use crate::cmd::Ctx;
+use crate::context::Ctx;
 
 /// What CI is checking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,7 +273,7 @@ pub fn run_with_env(
                 overflow = g.overflow;
                 g.text
             } else {
-                crate::cmd::render_report(&c.report, ctx.format, ctx.color)?
+                crate::context::render_report(&c.report, ctx.format, ctx.color)?
             };
             print!("{out}");
             if let Some(p) = &args.sarif {

@@ -1,90 +1,16 @@
 //! Command implementations: each builds a report from library calls and renders it.
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 use wpgate_core::policy::{Policy, PolicySource, DEFAULT_POLICY, DEFAULT_TEMPLATE};
-use wpgate_core::render::{self, Format};
+use wpgate_core::render::Format;
 use wpgate_core::rules::{self, Emitter};
 use wpgate_core::workspace::{WorkTree, Workspace};
-use wpgate_core::{Error, Packet, Report};
+use wpgate_core::{Error, Packet};
 
 use crate::cli::{Cli, Command, Global, PacketCmd, PolicyCmd};
-
-/// What every command needs: the repository root and the policy.
-pub struct Ctx {
-    pub root: PathBuf,
-    pub policy: Policy,
-    pub policy_source: PolicySource,
-    pub format: Format,
-    pub color: bool,
-}
-
-/// The work tree root around `-C DIR` (or the current directory); the directory itself
-/// when it is not inside a repository.
-fn repo_root(g: &Global) -> Result<PathBuf, Error> {
-    let start = match &g.dir {
-        Some(d) => d.clone(),
-        None => std::env::current_dir().map_err(|e| Error::Io {
-            path: ".".into(),
-            source: e,
-        })?,
-    };
-    Ok(wpgate_core::git::work_root(&start).unwrap_or(start))
-}
-
-impl Ctx {
-    pub fn new(g: &Global) -> Result<Ctx, Error> {
-        let root = repo_root(g)?;
-        let (policy, policy_source) = Policy::discover(&root, g.policy.as_deref())?;
-        let color = match g.color.as_str() {
-            "always" => true,
-            "never" => false,
-            _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        };
-        Ok(Ctx {
-            root,
-            policy,
-            policy_source,
-            format: g.format,
-            color,
-        })
-    }
-
-    /// Prints a report in the chosen format and returns the exit code.
-    pub fn emit_report(&self, report: &Report) -> Result<u8, Error> {
-        // From a hook shim, a clean human report stays silent.
-        let hook = std::env::var_os("WPGATE_SHIM").is_some();
-        if hook && self.format == Format::Human && report.diagnostics.is_empty() {
-            return Ok(0);
-        }
-        print!(
-            "{}",
-            crate::cmd::render_report(report, self.format, self.color)?
-        );
-        Ok(report.exit_code() as u8)
-    }
-}
-
-pub fn render_report(report: &Report, format: Format, color: bool) -> Result<String, Error> {
-    Ok(match format {
-        Format::Human => render::human(report, color),
-        Format::Json => {
-            let mut s = report.to_json();
-            s.push('\n');
-            s
-        }
-        Format::Sarif | Format::Github | Format::Junit => {
-            wpgate_core::formats::render(report, format)?
-        }
-        Format::Dot => {
-            return Err(Error::Usage(
-                "--format dot is only for `wpgate deps`".into(),
-            ))
-        }
-    })
-}
+use crate::context::{attach_sources, repo_root, Ctx};
 
 pub fn dispatch(cli: Cli) -> Result<u8, Error> {
     let g = cli.global.clone();
@@ -313,24 +239,6 @@ fn truncate(s: &str, n: usize) -> String {
         let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
         t.push('…');
         t
-    }
-}
-
-/// Adds the texts of files that diagnostics point at (from the work tree view).
-pub fn attach_sources(ws: &Workspace, report: &mut Report) {
-    let paths: Vec<String> = report
-        .diagnostics
-        .iter()
-        .filter(|d| d.commit.is_none())
-        .filter_map(|d| d.path.clone())
-        .collect();
-    for p in paths {
-        if report.sources.contains_key(&p) {
-            continue;
-        }
-        if let Ok(Some(tf)) = ws.text(&p) {
-            report.add_source(&p, tf.text.clone());
-        }
     }
 }
 

@@ -12,7 +12,7 @@ use wpgate_core::workspace::{WorkTree, Workspace};
 use wpgate_core::{Error, Report};
 
 use crate::cli::{BoardCmd, CheckArgs, Command, Global, OssCmd, PhaseCmd, SpecCmd};
-use crate::cmd::{attach_sources, Ctx};
+use crate::context::{env_wp, finish, gate_report, open_repo, warn_outdated_shim, with_ws, Ctx};
 
 /// Version of the hook shims `install` writes; a shim reporting an older one is outdated.
 pub const SHIM_VERSION: u32 = 1;
@@ -54,50 +54,6 @@ pub fn dispatch(g: &Global, cmd: Command) -> Result<u8, Error> {
         Command::Oss(OssCmd::Check) => with_ws(&ctx, false, wpgate_core::oss::check),
         _ => Err(Error::Usage("unhandled command".into())),
     }
-}
-
-fn warn_outdated_shim() {
-    if let Some(v) = std::env::var_os("WPGATE_SHIM") {
-        let v: u32 = v.to_string_lossy().trim().parse().unwrap_or(0);
-        if v < SHIM_VERSION {
-            eprintln!(
-                "wpgate: warning: this repository's hook shim is outdated (shim version {v}, current {SHIM_VERSION}); run `wpgate install` to update it"
-            );
-        }
-    }
-}
-
-/// Runs repository-level rules over the work tree, applies waivers, prints the report.
-fn with_ws(
-    ctx: &Ctx,
-    full: bool,
-    f: impl FnOnce(&Workspace, &mut Emitter) -> Result<(), Error>,
-) -> Result<u8, Error> {
-    let tree = WorkTree::new(&ctx.root);
-    let ws = Workspace::new(&ctx.policy, &tree);
-    let mut out = Emitter::new(&ctx.policy);
-    f(&ws, &mut out)?;
-    let mut report = out.finish();
-    finish(&ws, &mut report, full)?;
-    ctx.emit_report(&report)
-}
-
-/// Waivers, sources, order.
-pub fn finish(ws: &Workspace, report: &mut Report, full: bool) -> Result<(), Error> {
-    wpgate_core::waiver::apply_from(ws, report, full)?;
-    attach_sources(ws, report);
-    report.sort();
-    Ok(())
-}
-
-fn env_wp(ctx: &Ctx) -> Option<String> {
-    std::env::var(&ctx.policy.binding.env)
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-}
-
-fn open_repo(ctx: &Ctx) -> Result<Repo, Error> {
-    Repo::discover(&ctx.root)
 }
 
 fn check(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
@@ -152,15 +108,6 @@ fn check(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
         ));
     };
     gate_report(ctx, report)
-}
-
-/// Applies waivers from the work tree's waiver file and prints.
-pub fn gate_report(ctx: &Ctx, mut report: Report) -> Result<u8, Error> {
-    let tree = WorkTree::new(&ctx.root);
-    let ws = Workspace::new(&ctx.policy, &tree);
-    wpgate_core::waiver::apply_from(&ws, &mut report, false)?;
-    report.sort();
-    ctx.emit_report(&report)
 }
 
 /// A commit message file as git leaves it: comment lines and the scissors part removed.

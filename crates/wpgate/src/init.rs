@@ -8,7 +8,7 @@ use std::path::Path;
 use wpgate_core::policy::DEFAULT_TEMPLATE;
 use wpgate_core::Error;
 
-use crate::cmd::Ctx;
+use crate::context::Ctx;
 
 /// Where the template goes (inside the packets folder, as the protocol keeps it).
 pub const TEMPLATE_PATH: &str = "docs/task_packets/TASK_PACKET_TEMPLATE.md";

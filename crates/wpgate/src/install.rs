@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use wpgate_core::git::Repo;
 use wpgate_core::Error;
 
-use crate::cmd::Ctx;
+use crate::context::Ctx;
 use crate::gate::SHIM_VERSION;
 
 pub const KNOWN_HOOKS: &[&str] = &["pre-commit", "commit-msg", "pre-push"];

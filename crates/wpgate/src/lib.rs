@@ -14,6 +14,7 @@ use clap::Parser;
 pub mod ci;
 pub mod cli;
 pub mod cmd;
+pub mod context;
 pub mod demo;
 pub mod docs;
 pub mod gate;

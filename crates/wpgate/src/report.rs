@@ -15,7 +15,7 @@ use wpgate_core::waiver::{self, Date, Waiver};
 use wpgate_core::workspace::{WorkTree, Workspace};
 use wpgate_core::{Error, Packet, Report};
 
-use crate::cmd::{attach_sources, Ctx};
+use crate::context::{attach_sources, Ctx};
 
 /// HTML-escapes text for content and attribute values (the XML escaping of the JUnit
 /// renderer serves HTML too).

@@ -1,0 +1,163 @@
+//! What several commands share: the context of a run (`Ctx`: repository root, policy,
+//! format, colour) and its discovery, report rendering and finishing (waivers, sources,
+//! order), the work-tree runner of repository-level rules, and the helpers of the hook
+//! entrypoints (binding from the environment, the outdated-shim warning).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use wpgate_core::git::Repo;
+use wpgate_core::policy::{Policy, PolicySource};
+use wpgate_core::render::{self, Format};
+use wpgate_core::rules::Emitter;
+use wpgate_core::workspace::{WorkTree, Workspace};
+use wpgate_core::{Error, Report};
+
+use crate::cli::Global;
+use crate::gate::SHIM_VERSION;
+
+/// What every command needs: the repository root and the policy.
+pub struct Ctx {
+    pub root: PathBuf,
+    pub policy: Policy,
+    pub policy_source: PolicySource,
+    pub format: Format,
+    pub color: bool,
+}
+
+/// The work tree root around `-C DIR` (or the current directory); the directory itself
+/// when it is not inside a repository.
+pub(crate) fn repo_root(g: &Global) -> Result<PathBuf, Error> {
+    let start = match &g.dir {
+        Some(d) => d.clone(),
+        None => std::env::current_dir().map_err(|e| Error::Io {
+            path: ".".into(),
+            source: e,
+        })?,
+    };
+    Ok(wpgate_core::git::work_root(&start).unwrap_or(start))
+}
+
+impl Ctx {
+    pub fn new(g: &Global) -> Result<Ctx, Error> {
+        let root = repo_root(g)?;
+        let (policy, policy_source) = Policy::discover(&root, g.policy.as_deref())?;
+        let color = match g.color.as_str() {
+            "always" => true,
+            "never" => false,
+            _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        };
+        Ok(Ctx {
+            root,
+            policy,
+            policy_source,
+            format: g.format,
+            color,
+        })
+    }
+
+    /// Prints a report in the chosen format and returns the exit code.
+    pub fn emit_report(&self, report: &Report) -> Result<u8, Error> {
+        // From a hook shim, a clean human report stays silent.
+        let hook = std::env::var_os("WPGATE_SHIM").is_some();
+        if hook && self.format == Format::Human && report.diagnostics.is_empty() {
+            return Ok(0);
+        }
+        print!("{}", render_report(report, self.format, self.color)?);
+        Ok(report.exit_code() as u8)
+    }
+}
+
+/// A report in `format` (everything but `dot`, which only `deps` draws).
+pub fn render_report(report: &Report, format: Format, color: bool) -> Result<String, Error> {
+    Ok(match format {
+        Format::Human => render::human(report, color),
+        Format::Json => {
+            let mut s = report.to_json();
+            s.push('\n');
+            s
+        }
+        Format::Sarif | Format::Github | Format::Junit => {
+            wpgate_core::formats::render(report, format)?
+        }
+        Format::Dot => {
+            return Err(Error::Usage(
+                "--format dot is only for `wpgate deps`".into(),
+            ))
+        }
+    })
+}
+
+/// Adds the texts of files that diagnostics point at (from the work tree view).
+pub fn attach_sources(ws: &Workspace, report: &mut Report) {
+    let paths: Vec<String> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.commit.is_none())
+        .filter_map(|d| d.path.clone())
+        .collect();
+    for p in paths {
+        if report.sources.contains_key(&p) {
+            continue;
+        }
+        if let Ok(Some(tf)) = ws.text(&p) {
+            report.add_source(&p, tf.text.clone());
+        }
+    }
+}
+
+/// From a hook shim older than the one `install` writes: says so on stderr.
+pub(crate) fn warn_outdated_shim() {
+    if let Some(v) = std::env::var_os("WPGATE_SHIM") {
+        let v: u32 = v.to_string_lossy().trim().parse().unwrap_or(0);
+        if v < SHIM_VERSION {
+            eprintln!(
+                "wpgate: warning: this repository's hook shim is outdated (shim version {v}, current {SHIM_VERSION}); run `wpgate install` to update it"
+            );
+        }
+    }
+}
+
+/// Runs repository-level rules over the work tree, applies waivers, prints the report.
+pub(crate) fn with_ws(
+    ctx: &Ctx,
+    full: bool,
+    f: impl FnOnce(&Workspace, &mut Emitter) -> Result<(), Error>,
+) -> Result<u8, Error> {
+    let tree = WorkTree::new(&ctx.root);
+    let ws = Workspace::new(&ctx.policy, &tree);
+    let mut out = Emitter::new(&ctx.policy);
+    f(&ws, &mut out)?;
+    let mut report = out.finish();
+    finish(&ws, &mut report, full)?;
+    ctx.emit_report(&report)
+}
+
+/// Waivers, sources, order.
+pub fn finish(ws: &Workspace, report: &mut Report, full: bool) -> Result<(), Error> {
+    wpgate_core::waiver::apply_from(ws, report, full)?;
+    attach_sources(ws, report);
+    report.sort();
+    Ok(())
+}
+
+/// The packet named by the policy's binding variable (e.g. `WPGATE_WP`), when set.
+pub(crate) fn env_wp(ctx: &Ctx) -> Option<String> {
+    std::env::var(&ctx.policy.binding.env)
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// The git repository around the work tree root.
+pub(crate) fn open_repo(ctx: &Ctx) -> Result<Repo, Error> {
+    Repo::discover(&ctx.root)
+}
+
+/// Applies waivers from the work tree's waiver file and prints.
+pub fn gate_report(ctx: &Ctx, mut report: Report) -> Result<u8, Error> {
+    let tree = WorkTree::new(&ctx.root);
+    let ws = Workspace::new(&ctx.policy, &tree);
+    wpgate_core::waiver::apply_from(&ws, &mut report, false)?;
+    report.sort();
+    ctx.emit_report(&report)
+}
