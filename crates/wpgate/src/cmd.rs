@@ -21,7 +21,7 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Policy(PolicyCmd::Check { file }) => policy_check(&g, file.as_deref()),
-        Command::Demo { keep } => crate::demo::run(keep),
+        Command::Demo { keep } => crate::commands::demo::run(keep),
         Command::Completions { shell } => crate::docs::completions(&shell),
         Command::Man { out } => crate::docs::man(out.as_deref()),
         Command::Packet(p) => {
@@ -29,7 +29,7 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
             packet_cmd(&ctx, p)
         }
         // CI posts an `error` status even when the policy or repository cannot be loaded.
-        Command::Ci(args) => crate::ci::dispatch(&g, args),
+        Command::Ci(args) => crate::commands::ci::dispatch(&g, args),
         other => crate::gate::dispatch(&g, other),
     }
 }

@@ -33,11 +33,11 @@ pub fn dispatch(g: &Global, cmd: Command) -> Result<u8, Error> {
                 })?;
             pre_push(&ctx, &remote, &input)
         }
-        Command::Ci(args) => crate::ci::run(&ctx, args),
-        Command::Init { just } => crate::init::run(&ctx, just),
-        Command::Report { html } => crate::report::run(&ctx, &html),
-        Command::Install { hooks } => crate::install::install(&ctx, &hooks),
-        Command::Uninstall { hooks } => crate::install::uninstall(&ctx, &hooks),
+        Command::Ci(args) => crate::commands::ci::run(&ctx, args),
+        Command::Init { just } => crate::commands::init::run(&ctx, just),
+        Command::Report { html } => crate::commands::report::run(&ctx, &html),
+        Command::Install { hooks } => crate::commands::install::install(&ctx, &hooks),
+        Command::Uninstall { hooks } => crate::commands::install::uninstall(&ctx, &hooks),
         Command::Spec(SpecCmd::Check) => with_ws(&ctx, false, wpgate_core::spec::check),
         Command::Spec(SpecCmd::Requirements { section }) => spec_requirements(&ctx, &section),
         Command::Trace { wp } => trace(&ctx, &wp),

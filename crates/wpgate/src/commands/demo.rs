@@ -7,13 +7,13 @@ use std::process::{Command, Stdio};
 
 use wpgate_core::Error;
 
-const PACKET: &str = include_str!("../demo/packet.md");
-const SPEC: &str = include_str!("../demo/spec.md");
-const SPEC_CURRENT: &str = include_str!("../demo/spec_current.md");
-const BOARD: &str = include_str!("../demo/board.md");
-const OSS: &str = include_str!("../demo/oss.md");
-const CARGO: &str = include_str!("../demo/cargo.toml");
-const AUDIT: &str = include_str!("../demo/audit.md");
+const PACKET: &str = include_str!("../../demo/packet.md");
+const SPEC: &str = include_str!("../../demo/spec.md");
+const SPEC_CURRENT: &str = include_str!("../../demo/spec_current.md");
+const BOARD: &str = include_str!("../../demo/board.md");
+const OSS: &str = include_str!("../../demo/oss.md");
+const CARGO: &str = include_str!("../../demo/cargo.toml");
+const AUDIT: &str = include_str!("../../demo/audit.md");
 const SIGNATURE: &str = "demo241120260900";
 const WP: &str = "WP-1-Storage-Layer";
 
