@@ -14,7 +14,7 @@ use wpgate_core::workspace::{WorkTree, Workspace};
 use wpgate_core::{Error, Report};
 
 use crate::cli::Global;
-use crate::gate::SHIM_VERSION;
+use crate::commands::install::SHIM_VERSION;
 
 /// What every command needs: the repository root and the policy.
 pub struct Ctx {

@@ -12,14 +12,18 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub mod cli;
-pub mod cmd;
 pub mod commands;
 pub mod context;
 pub mod docs;
-pub mod gate;
 
 // The paths these modules had before `commands/` (tests use `wpgate::install::shim`).
 pub use commands::{ci, install};
+
+/// The path of [`SHIM_VERSION`](commands::install::SHIM_VERSION) before `commands/`
+/// (tests use `wpgate::gate::SHIM_VERSION`).
+pub mod gate {
+    pub use crate::commands::install::SHIM_VERSION;
+}
 
 use cli::Cli;
 
@@ -44,7 +48,7 @@ pub fn run_main(args: Vec<OsString>) -> ExitCode {
         if std::env::var_os("WPGATE_TEST_PANIC").is_some_and(|v| v == "1") {
             panic!("WPGATE_TEST_PANIC=1 (test of the internal-error path)");
         }
-        crate::cmd::dispatch(cli)
+        crate::commands::dispatch(cli)
     });
     match result {
         Ok(Ok(code)) => ExitCode::from(code),

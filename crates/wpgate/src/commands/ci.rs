@@ -20,7 +20,7 @@ use wpgate_core::workspace::{WorkTree, Workspace};
 use wpgate_core::{Error, Report};
 
 use crate::cli::CiArgs;
-use crate::context::Ctx;
+use crate::context::{env_wp, Ctx};
 
 /// What CI is checking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,9 +166,7 @@ fn check(ctx: &Ctx, range: CiRange) -> Result<Checked, Error> {
         &shas,
         &Context {
             branch,
-            env_wp: std::env::var(&ctx.policy.binding.env)
-                .ok()
-                .filter(|s| !s.trim().is_empty()),
+            env_wp: env_wp(ctx),
             ..Context::default()
         },
     )?;
@@ -189,9 +187,8 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 /// Entry point that also covers a failing setup: when the policy or repository cannot be
-/// loaded (before [`run`] could start), `--github-status` still posts `error`. For the
-/// lead: route `Command::Ci(args)` here from `cmd::dispatch` instead of through
-/// `gate::dispatch` (which builds the `Ctx` first).
+/// loaded (before [`run`] could start), `--github-status` still posts `error`.
+/// `commands::dispatch` routes `Command::Ci` here, so the `Ctx` is built only here.
 pub fn dispatch(g: &crate::cli::Global, args: CiArgs) -> Result<u8, Error> {
     match Ctx::new(g) {
         Ok(ctx) => run(&ctx, args),

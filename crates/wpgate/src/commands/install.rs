@@ -10,7 +10,9 @@ use wpgate_core::git::Repo;
 use wpgate_core::Error;
 
 use crate::context::Ctx;
-use crate::gate::SHIM_VERSION;
+
+/// Version of the hook shims `install` writes; a shim reporting an older one is outdated.
+pub const SHIM_VERSION: u32 = 1;
 
 pub const KNOWN_HOOKS: &[&str] = &["pre-commit", "commit-msg", "pre-push"];
 const MARKER: &str = "# wpgate-shim-version:";

@@ -1,91 +1,14 @@
-//! Command implementations: each builds a report from library calls and renders it.
-
-use std::path::Path;
+//! `wpgate packet check|new|lock|verify|list`: task packet tooling.
 
 use serde::Serialize;
-use wpgate_core::policy::{Policy, PolicySource, DEFAULT_POLICY, DEFAULT_TEMPLATE};
+use wpgate_core::policy::DEFAULT_TEMPLATE;
 use wpgate_core::render::Format;
 use wpgate_core::rules::{self, Emitter};
 use wpgate_core::workspace::{WorkTree, Workspace};
 use wpgate_core::{Error, Packet};
 
-use crate::cli::{Cli, Command, Global, PacketCmd, PolicyCmd};
-use crate::context::{attach_sources, repo_root, Ctx};
-
-pub fn dispatch(cli: Cli) -> Result<u8, Error> {
-    let g = cli.global.clone();
-    match cli.command {
-        Command::Explain { rule, list } => explain(rule.as_deref(), list),
-        Command::Policy(PolicyCmd::PrintDefault) => {
-            print!("{DEFAULT_POLICY}");
-            Ok(0)
-        }
-        Command::Policy(PolicyCmd::Check { file }) => policy_check(&g, file.as_deref()),
-        Command::Demo { keep } => crate::commands::demo::run(keep),
-        Command::Completions { shell } => crate::docs::completions(&shell),
-        Command::Man { out } => crate::docs::man(out.as_deref()),
-        Command::Packet(p) => {
-            let ctx = Ctx::new(&g)?;
-            packet_cmd(&ctx, p)
-        }
-        // CI posts an `error` status even when the policy or repository cannot be loaded.
-        Command::Ci(args) => crate::commands::ci::dispatch(&g, args),
-        other => crate::gate::dispatch(&g, other),
-    }
-}
-
-fn explain(rule: Option<&str>, list: bool) -> Result<u8, Error> {
-    if list || rule.is_none() {
-        for r in rules::all() {
-            println!("{:<34} {:<8} {}", r.id, r.default.as_str(), r.summary);
-        }
-        return Ok(0);
-    }
-    let id = rule.unwrap_or_default();
-    match rules::info(id) {
-        Some(r) => {
-            println!("{}  (default: {})\n", r.id, r.default);
-            println!("{}\n", r.summary);
-            println!("{}\n", textwrap(r.help, 88));
-            println!("Example:\n");
-            for l in r.example.lines() {
-                println!("    {l}");
-            }
-            Ok(0)
-        }
-        None => Err(Error::Usage(format!(
-            "unknown rule `{id}`; `wpgate explain --list` lists every rule"
-        ))),
-    }
-}
-
-fn textwrap(s: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut col = 0;
-    for w in s.split_whitespace() {
-        if col > 0 && col + 1 + w.len() > width {
-            out.push('\n');
-            col = 0;
-        } else if col > 0 {
-            out.push(' ');
-            col += 1;
-        }
-        out.push_str(w);
-        col += w.len();
-    }
-    out
-}
-
-fn policy_check(g: &Global, file: Option<&Path>) -> Result<u8, Error> {
-    let root = repo_root(g)?;
-    let explicit = file.or(g.policy.as_deref());
-    let (_, src) = Policy::discover(&root, explicit)?;
-    match src {
-        PolicySource::Embedded => println!("policy: embedded default (no wpgate.toml) is valid"),
-        PolicySource::File(p) => println!("policy: {} is valid", p.display()),
-    }
-    Ok(0)
-}
+use crate::cli::PacketCmd;
+use crate::context::{attach_sources, Ctx};
 
 /// JSON shape of `packet list`.
 #[derive(Serialize)]
@@ -134,7 +57,8 @@ fn select<'w>(ws: &'w Workspace, wp: Option<&str>, all: bool) -> Result<Vec<&'w 
     }
 }
 
-fn packet_cmd(ctx: &Ctx, cmd: PacketCmd) -> Result<u8, Error> {
+/// Runs one `packet` subcommand.
+pub fn run(ctx: &Ctx, cmd: PacketCmd) -> Result<u8, Error> {
     let tree = WorkTree::new(&ctx.root);
     let ws = Workspace::new(&ctx.policy, &tree);
     match cmd {
@@ -227,8 +151,8 @@ fn packet_cmd(ctx: &Ctx, cmd: PacketCmd) -> Result<u8, Error> {
             }
             ctx.emit_report(&report)
         }
-        PacketCmd::New { wp } => crate::cmd::packet_new(ctx, &ws, &wp),
-        PacketCmd::Lock { wp, signature } => crate::cmd::packet_lock(ctx, &ws, &wp, &signature),
+        PacketCmd::New { wp } => new(ctx, &ws, &wp),
+        PacketCmd::Lock { wp, signature } => lock(ctx, &ws, &wp, &signature),
     }
 }
 
@@ -242,7 +166,8 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-pub fn packet_new(ctx: &Ctx, ws: &Workspace, wp: &str) -> Result<u8, Error> {
+/// `packet new WP`: the packet file from the template (a taken id names the next free one).
+pub fn new(ctx: &Ctx, ws: &Workspace, wp: &str) -> Result<u8, Error> {
     let re = regex::Regex::new(&ctx.policy.packet.id_pattern)
         .map_err(|e| Error::Usage(format!("policy packet.id_pattern: {e}")))?;
     if !re.is_match(wp) {
@@ -307,7 +232,8 @@ fn strip_variant(id: &str) -> &str {
     id
 }
 
-pub fn packet_lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, Error> {
+/// `packet lock WP --signature SIG`: signature footer, lock digest, audit record.
+pub fn lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, Error> {
     let Some(packet) = ws.packet(wp)? else {
         return Err(Error::Usage(format!("no packet {wp}")));
     };
