@@ -1,10 +1,11 @@
 //! What several commands share: the context of a run (`Ctx`: repository root, policy,
 //! format, colour) and its discovery, report rendering and finishing (waivers, sources,
 //! order), the work-tree runner of repository-level rules, and the helpers of the hook
-//! entrypoints (binding from the environment, the outdated-shim warning).
+//! entrypoints (binding from the environment, the outdated-shim warning), and writing
+//! generated output to a file or stdout.
 
-use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
 
 use wpgate_core::git::Repo;
 use wpgate_core::policy::{Policy, PolicySource};
@@ -160,4 +161,32 @@ pub fn gate_report(ctx: &Ctx, mut report: Report) -> Result<u8, Error> {
     wpgate_core::waiver::apply_from(&ws, &mut report, false)?;
     report.sort();
     ctx.emit_report(&report)
+}
+
+/// Writes `buf` to `out` (saying so on stderr), or to stdout, where a reader that went
+/// away (`| head`) is not an error.
+pub(crate) fn write_out(out: Option<&Path>, buf: &[u8]) -> Result<u8, Error> {
+    match out {
+        Some(p) => {
+            std::fs::write(p, buf).map_err(|e| Error::Io {
+                path: p.display().to_string(),
+                source: e,
+            })?;
+            eprintln!("wrote {}", p.display());
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(buf).and_then(|_| stdout.flush()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => {
+                    return Err(Error::Io {
+                        path: "<stdout>".into(),
+                        source: e,
+                    })
+                }
+            }
+        }
+    }
+    Ok(0)
 }

@@ -14,7 +14,6 @@ use clap::Parser;
 pub mod cli;
 pub mod commands;
 pub mod context;
-pub mod docs;
 
 // The paths these modules had before `commands/` (tests use `wpgate::install::shim`).
 pub use commands::{ci, install};

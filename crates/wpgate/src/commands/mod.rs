@@ -10,11 +10,13 @@ pub mod board;
 pub mod check;
 pub mod ci;
 pub mod commit_msg;
+pub mod completions;
 pub mod demo;
 pub mod deps;
 pub mod explain;
 pub mod init;
 pub mod install;
+pub mod man;
 pub mod oss;
 pub mod packet;
 pub mod phase;
@@ -37,8 +39,8 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
         Command::Policy(PolicyCmd::PrintDefault) => policy::print_default(),
         Command::Policy(PolicyCmd::Check { file }) => policy::check(&g, file.as_deref()),
         Command::Demo { keep } => demo::run(keep),
-        Command::Completions { shell } => crate::docs::completions(&shell),
-        Command::Man { out } => crate::docs::man(out.as_deref()),
+        Command::Completions { shell } => completions::run(&shell),
+        Command::Man { out } => man::run(out.as_deref()),
         Command::Packet(p) => {
             let ctx = Ctx::new(&g)?;
             packet::run(&ctx, p)
