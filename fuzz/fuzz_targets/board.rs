@@ -16,15 +16,15 @@ fn policy() -> &'static Policy {
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let policy = policy();
-    let Ok(re) = wpgate_core::board::id_regex(&policy.board) else {
+    let Ok(re) = wpgate_core::model::board::id_regex(&policy.board) else {
         return;
     };
-    let board = wpgate_core::board::parse_board("docs/TASK_BOARD.md", &text, &re);
+    let board = wpgate_core::model::board::parse_board("docs/TASK_BOARD.md", &text, &re);
     for e in &board.entries {
         assert!(e.span.start <= e.span.end && text.get(e.span.start..e.span.end).is_some());
-        let _ = wpgate_core::board::entry_status(e, &policy.board);
+        let _ = wpgate_core::rules::board::entry_status(e, &policy.board);
     }
     let mut out = Emitter::new(policy);
-    wpgate_core::board::check_board(&board, &[], &policy.board, &mut out);
+    wpgate_core::rules::board::check_board(&board, &[], &policy.board, &mut out);
     let _ = out.finish();
 });

@@ -7,9 +7,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use wpgate_core::diag::Span;
+use wpgate_core::report::Span;
 use wpgate_core::rules::Emitter;
-use wpgate_core::workspace::TextFile;
+use wpgate_core::model::text::TextFile;
 use wpgate_core::{parse_packet, Policy};
 
 fn policy() -> &'static Policy {
@@ -73,8 +73,8 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut out = Emitter::new(policy);
     wpgate_core::rules::packet::check_packet(&p, &tf, policy, &mut out);
-    wpgate_core::lock::check_digest(text, &p, policy, &mut out);
-    let _ = wpgate_core::lock::locked_content(text, &p, policy);
+    wpgate_core::rules::lock::check_digest(text, &p, policy, &mut out);
+    let _ = wpgate_core::model::packet::lock::locked_content(text, &p, policy);
     let mut report = out.finish();
     for d in &report.diagnostics {
         if let Some(s) = d.span {
@@ -82,5 +82,5 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     report.add_source(path, tf.text.clone());
-    let _ = wpgate_core::render::human(&report, false);
+    let _ = wpgate_core::report::human::human(&report, false);
 });

@@ -10,10 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     match Policy::from_text("wpgate.toml", &text) {
         Ok(p) => {
-            let _ = wpgate_core::rules::diff::DiffRules::new(&p);
-            let _ = wpgate_core::content::ContentChecker::new(&p);
-            let _ = wpgate_core::board::id_regex(&p.board);
-            let _ = wpgate_core::spec::title_regexes(&p.spec);
+            let _ = wpgate_core::gate::DiffRules::new(&p);
+            let _ = wpgate_core::rules::content::ContentChecker::new(&p);
+            let _ = wpgate_core::model::board::id_regex(&p.board);
+            let _ = wpgate_core::rules::spec::title_regexes(&p.spec);
         }
         Err(e) => {
             let _ = e.to_string();

@@ -3,7 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wpgate_core::waiver::{self, Date, WaiverPolicy};
+use wpgate_core::model::waiver::{self, Date};
+use wpgate_core::policy::WaiverPolicy;
+use wpgate_core::rules::waiver::outliving_phase;
 use wpgate_core::Diagnostic;
 
 fuzz_target!(|data: &[u8]| {
@@ -22,5 +24,5 @@ fuzz_target!(|data: &[u8]| {
         let _ = w.is_expired(today, &["1"]);
         let _ = w.matches(&probe);
     }
-    let _ = waiver::outliving_phase(&waivers, "1");
+    let _ = outliving_phase(&waivers, "1");
 });

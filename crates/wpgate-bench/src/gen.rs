@@ -173,7 +173,9 @@ pub fn packet_text(p: usize, policy: &Policy) -> String {
     // The lock digest, computed exactly as `wpgate packet lock` does.
     let path = format!("docs/task_packets/{id}.md");
     let parsed = wpgate_core::parse_packet(&path, &t, &policy.packet.fields);
-    let digest = wpgate_core::lock::digest(&wpgate_core::lock::locked_content(&t, &parsed, policy));
+    let digest = wpgate_core::model::packet::lock::digest(
+        &wpgate_core::model::packet::lock::locked_content(&t, &parsed, policy),
+    );
     match parsed.lock.as_ref().and_then(|l| l.footer_end) {
         Some(end) if end <= t.len() => t.insert_str(end, &format!("**Lock Digest:** {digest}\n")),
         _ => t.push_str(&format!("**Lock Digest:** {digest}\n")),
@@ -475,7 +477,7 @@ mod tests {
             &policy.packet.fields,
         );
         assert_eq!(
-            wpgate_core::lock::digest_matches(&text, &p, &policy),
+            wpgate_core::model::packet::lock::digest_matches(&text, &p, &policy),
             Some(true)
         );
         let _ = std::fs::remove_dir_all(&a);

@@ -1,6 +1,8 @@
 //! Errors that stop a run (exit code 2): configuration, environment, unreadable input.
 
-use crate::policy::PolicyError;
+use miette::{NamedSource, SourceSpan};
+
+use crate::text::line_col;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum Error {
@@ -62,4 +64,40 @@ impl Error {
             message: message.into(),
         }
     }
+}
+
+/// A policy error: names the file, line and column, and renders with miette.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{file}:{line}:{column}: {message}")]
+#[diagnostic(code(wpgate::policy))]
+pub struct PolicyError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    #[source_code]
+    pub src: NamedSource<String>,
+    #[label("{label}")]
+    pub span: SourceSpan,
+    pub label: String,
+}
+
+impl PolicyError {
+    pub fn at(file: &str, text: &str, span: std::ops::Range<usize>, message: String) -> Box<Self> {
+        let (line, column) = line_col(text, span.start);
+        let len = span.end.saturating_sub(span.start);
+        Box::new(PolicyError {
+            file: file.to_string(),
+            line,
+            column,
+            label: first_line(&message).to_string(),
+            message,
+            src: NamedSource::new(file, text.to_string()),
+            span: (span.start, len).into(),
+        })
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s)
 }

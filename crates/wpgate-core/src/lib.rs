@@ -1,8 +1,44 @@
 //! wpgate-core: the rule engine of wpgate.
 //!
-//! Rules are pure functions over parsed inputs (a [`git::ChangeSet`], [`packet::Packet`]s,
-//! the task board, the spec index) that emit [`diag::Diagnostic`]s. Git access lives in
-//! [`git`] only. Policies ([`policy::Policy`]) are declarative TOML.
+//! The crate is layered; each layer imports only the layers above it in this list:
+//!
+//! | layer | what it holds |
+//! |---|---|
+//! | [`error`], [`glob`] | the error type; path globs and scopes |
+//! | [`report`] | the diagnostic model ([`Diagnostic`], [`Report`]) and one module per output format |
+//! | [`policy`] | the policy schema, discovery and merge, error spans |
+//! | [`model`] | the governance documents as typed data: packets, board, spec index, waivers, OSS register, signature audit, changes, commit messages |
+//! | [`source`] | where documents are read from ([`source::FileSource`]) and the parsed view of one repository state ([`source::Workspace`]) |
+//! | [`rules`] | one module per rule family, the registry and the [`rules::Emitter`] |
+//! | [`git`] | the only code that touches git: repositories, change sets, the index reader, the `git log` / `git cat-file` streams, tree and index sources |
+//! | [`gate`] | orchestration: which inputs each entrypoint reads and which rules run |
+//!
+//! (`rules` may not import `git`; `model` imports neither `source`, `rules`, `git` nor
+//! `gate`; `report` imports no rule module. `docs/ARCHITECTURE.md` draws the data flow.)
+//!
+//! # Example
+//!
+//! Parse a packet and run the pre-work checklist over it, as `wpgate packet check` does:
+//!
+//! ```
+//! use wpgate_core::{parse_packet, rules, Emitter, Policy, Severity, TextFile};
+//!
+//! let text = "# WP-1-Demo\n\n- TASK_ID: WP-1-Demo\n- STATUS: Ready for Dev\n\n\
+//!             ## Scope\n- IN_SCOPE_PATHS:\n  - src/storage/demo.rs\n";
+//! let policy = Policy::embedded();
+//! let packet = parse_packet("docs/task_packets/WP-1-Demo.md", text, &policy.packet.fields);
+//! assert_eq!(packet.id, "WP-1-Demo");
+//! assert_eq!(packet.in_scope_paths[0].value, "src/storage/demo.rs");
+//!
+//! let file = TextFile::decode(&packet.path, text.as_bytes().to_vec());
+//! let mut out = Emitter::new(&policy);
+//! rules::packet::check_packet(&packet, &file, &policy, &mut out);
+//! let report = out.finish();
+//! // A bare packet misses most of the checklist: WHAT, DONE_MEANS, a signature, ...
+//! assert!(report.diagnostics.iter().any(|d| d.rule == "packet.missing-field"));
+//! assert!(report.diagnostics.iter().all(|d| d.severity != Severity::Note));
+//! assert_eq!(report.exit_code(), 1);
+//! ```
 
 /// `lazy_re!(name, "pattern")` defines `fn name() -> Option<&'static Regex>`: a regex
 /// written in this source, compiled once on first use. `None` (never expected: every
@@ -17,32 +53,27 @@ macro_rules! lazy_re {
     };
 }
 
-pub mod board;
-pub mod check;
-pub mod content;
-pub mod deps;
-pub mod diag;
 pub mod error;
-pub mod formats;
+pub mod gate;
 pub mod git;
 pub mod glob;
-pub mod guard;
-pub mod lock;
-pub mod oss;
-pub mod packet;
-pub mod phase;
+pub mod model;
 pub mod policy;
-pub mod render;
+pub mod report;
 pub mod rules;
-pub mod signature;
-pub mod spec;
-pub mod waiver;
-pub mod workspace;
+pub mod source;
+pub mod text;
 
-pub use diag::{Diagnostic, Report, Severity, Span};
 pub use error::Error;
-pub use packet::{parse_packet, Packet};
+pub use gate::{repo_rules, Context, Gate};
+pub use git::Repo;
+pub use model::change::{ChangeSet, FileChange};
+pub use model::packet::{parse_packet, Packet};
+pub use model::text::TextFile;
 pub use policy::Policy;
+pub use report::{Diagnostic, Format, Report, RuleInfo, Severity, Span};
+pub use rules::Emitter;
+pub use source::{FileSource, WorkTree, Workspace};
 
 /// The version of wpgate, shown in hook shims and internal error messages.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

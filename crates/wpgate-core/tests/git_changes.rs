@@ -9,7 +9,7 @@ use std::os::unix::fs::{symlink, PermissionsExt};
 
 use git_common::{git, unchanged, TestRepo};
 use wpgate_core::git::{AddedLines, ChangeStatus, FileChange, Repo, RepoState};
-use wpgate_core::workspace::FileSource;
+use wpgate_core::source::FileSource;
 use wpgate_core::Error;
 
 fn find<'a>(changes: &'a [FileChange], path: &str) -> &'a FileChange {

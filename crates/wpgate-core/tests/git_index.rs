@@ -23,7 +23,7 @@ fn same_as_libgit2(r: &TestRepo, what: &str) -> bool {
     }
     // The index source lists what `git ls-files` lists (gitlinks left out).
     let src = repo.index_source().expect("index source");
-    use wpgate_core::workspace::FileSource;
+    use wpgate_core::source::FileSource;
     let listed = src.list("").expect("list");
     let out = git_common::git_cmd(&r.path)
         .args(["ls-files", "-s", "-z"])

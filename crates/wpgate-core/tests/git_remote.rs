@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use git_common::{git, git_cmd, git_try, unchanged, TestRepo};
 use wpgate_core::git::Repo;
-use wpgate_core::workspace::FileSource;
+use wpgate_core::source::FileSource;
 use wpgate_core::Error;
 
 /// Installs a pre-push hook that copies its stdin to `capture` and rejects the push (so

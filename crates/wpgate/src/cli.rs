@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use wpgate_core::render::Format;
+use wpgate_core::report::Format;
 
 #[derive(Parser, Debug)]
 #[command(

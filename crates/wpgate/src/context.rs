@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use wpgate_core::git::Repo;
 use wpgate_core::policy::{Policy, PolicySource};
-use wpgate_core::render::{self, Format};
+use wpgate_core::report::{self, Format};
 use wpgate_core::rules::Emitter;
-use wpgate_core::workspace::{WorkTree, Workspace};
+use wpgate_core::source::{WorkTree, Workspace};
 use wpgate_core::{Error, Report};
 
 use crate::cli::Global;
@@ -72,14 +72,14 @@ impl Ctx {
 /// A report in `format` (everything but `dot`, which only `deps` draws).
 pub fn render_report(report: &Report, format: Format, color: bool) -> Result<String, Error> {
     Ok(match format {
-        Format::Human => render::human(report, color),
+        Format::Human => report::human::human(report, color),
         Format::Json => {
             let mut s = report.to_json();
             s.push('\n');
             s
         }
         Format::Sarif | Format::Github | Format::Junit => {
-            wpgate_core::formats::render(report, format)?
+            report::render(report, format, &wpgate_core::rules::all())?
         }
         Format::Dot => {
             return Err(Error::Usage(
@@ -136,7 +136,7 @@ pub(crate) fn with_ws(
 
 /// Waivers, sources, order.
 pub fn finish(ws: &Workspace, report: &mut Report, full: bool) -> Result<(), Error> {
-    wpgate_core::waiver::apply_from(ws, report, full)?;
+    wpgate_core::rules::waiver::apply_from(ws, report, full)?;
     attach_sources(ws, report);
     report.sort();
     Ok(())
@@ -158,7 +158,7 @@ pub(crate) fn open_repo(ctx: &Ctx) -> Result<Repo, Error> {
 pub fn gate_report(ctx: &Ctx, mut report: Report) -> Result<u8, Error> {
     let tree = WorkTree::new(&ctx.root);
     let ws = Workspace::new(&ctx.policy, &tree);
-    wpgate_core::waiver::apply_from(&ws, &mut report, false)?;
+    wpgate_core::rules::waiver::apply_from(&ws, &mut report, false)?;
     report.sort();
     ctx.emit_report(&report)
 }

@@ -1,42 +1,52 @@
-//! The rule registry and the emitter every rule reports through.
+//! The rules: one module per rule family, named by the rule id's prefix
+//! (`scope.out-of-scope` lives in [`scope`]), each holding its `RULES` table and its
+//! checks. This module is the registry ([`all`], [`info`]) and the [`Emitter`] every rule
+//! reports through.
 //!
-//! Each rule has a stable dotted id (`scope.out-of-scope`), a default severity, a one-line
-//! summary and a help text with an example, shown by `wpgate explain`. Modules that own
-//! rules export a `RULES` table; [`all`] concatenates them.
+//! Each rule has a stable dotted id, a default severity, a one-line summary and a help
+//! text with an example, shown by `wpgate explain`. A rule is a function of parsed models
+//! (`crate::model`), the change, the documents of a workspace (`crate::source`) and the
+//! policy; it never opens git or the file system.
 
-use crate::diag::{Diagnostic, Report, Severity};
-use crate::policy::Policy;
+use std::path::Path;
 
-pub mod diff;
+use crate::policy::{Policy, PolicyError, PolicySource};
+use crate::report::{Diagnostic, Report, Severity};
+
+pub use crate::report::RuleInfo;
+
+pub mod binding;
+pub mod board;
+pub mod content;
+pub mod deps;
+pub mod lock;
+pub mod oss;
 pub mod packet;
+pub mod phase;
+pub mod policy;
+pub mod role;
+pub mod scope;
+pub mod signature;
+pub mod spec;
+pub mod waiver;
 
-/// Static description of a rule.
-#[derive(Debug, Clone, Copy)]
-pub struct RuleInfo {
-    pub id: &'static str,
-    pub default: Severity,
-    pub summary: &'static str,
-    /// Why it matters and how to fix it.
-    pub help: &'static str,
-    /// An example that triggers the rule.
-    pub example: &'static str,
-}
-
-/// Every rule of wpgate, in registry order.
+/// Every rule of wpgate, in registry order (by family).
 pub fn all() -> Vec<&'static RuleInfo> {
-    let tables: [&'static [RuleInfo]; 12] = [
+    let tables: [&'static [RuleInfo]; 14] = [
         packet::RULES,
-        diff::RULES,
-        crate::lock::RULES,
-        crate::guard::RULES,
-        crate::spec::RULES,
-        crate::board::RULES,
-        crate::deps::RULES,
-        crate::phase::RULES,
-        crate::waiver::RULES,
-        crate::oss::RULES,
-        crate::signature::RULES,
-        crate::content::RULES,
+        binding::RULES,
+        scope::RULES,
+        role::RULES,
+        lock::RULES,
+        policy::RULES,
+        spec::RULES,
+        board::RULES,
+        deps::RULES,
+        phase::RULES,
+        waiver::RULES,
+        oss::RULES,
+        signature::RULES,
+        content::RULES,
     ];
     tables.iter().flat_map(|t| t.iter()).collect()
 }
@@ -51,6 +61,46 @@ pub fn info(id: &str) -> Option<&'static RuleInfo> {
 
 pub fn default_severity(id: &str) -> Option<Severity> {
     info(id).map(|r| r.default)
+}
+
+fn is_known(id: &str) -> bool {
+    info(id).is_some()
+}
+
+/// The parts of [`Policy`] that need the registry (the policy layer sits below it).
+impl Policy {
+    /// Parses a policy text (named `file` in errors), merges it over the default unless
+    /// it says `extends = "none"`, and checks every rule id it names against the registry.
+    pub fn from_text(file: &str, text: &str) -> Result<Policy, Box<PolicyError>> {
+        Policy::from_text_with(file, text, &is_known)
+    }
+
+    /// Loads the policy of a repository: `explicit` if given, else `wpgate.toml` /
+    /// `.wpgate.toml` at `root`, else the embedded default.
+    pub fn discover(
+        root: &Path,
+        explicit: Option<&Path>,
+    ) -> Result<(Policy, PolicySource), crate::Error> {
+        Policy::discover_with(root, explicit, &is_known)
+    }
+
+    /// The severity of a rule under this policy (`None` when off): its `[rules]` setting,
+    /// else a content rule's own severity, else the registry default.
+    pub fn severity_of(&self, rule: &str) -> Option<Severity> {
+        if let Some(s) = self.rules.get(rule).and_then(|s| s.severity) {
+            return s.severity();
+        }
+        // A content rule's own severity (policy) wins over the registry default.
+        if let Some(r) = self.content.rules.iter().find(|r| r.id == rule) {
+            return r.severity.severity();
+        }
+        default_severity(rule)
+    }
+
+    /// Is this rule enabled?
+    pub fn enabled(&self, rule: &str) -> bool {
+        self.severity_of(rule).is_some()
+    }
 }
 
 /// Collects diagnostics, applying the policy's severity and code for each rule and the

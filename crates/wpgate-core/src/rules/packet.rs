@@ -2,11 +2,14 @@
 //! parsed packet. Every rule is pure: it reads the [`Packet`], the decoded file and the
 //! policy, and emits diagnostics through the [`Emitter`] (which applies severities).
 
+use crate::model::packet::normalise_status;
+
 use super::{diag, Emitter, RuleInfo};
-use crate::diag::{Severity, Span};
-use crate::packet::{is_path_like, Packet};
+use crate::model::packet::id_from_path;
+use crate::model::packet::{is_path_like, Packet};
+use crate::model::text::TextFile;
 use crate::policy::Policy;
-use crate::workspace::{id_from_path, TextFile};
+use crate::report::{Severity, Span};
 
 pub const RULES: &[RuleInfo] = &[
     RuleInfo {
@@ -135,6 +138,15 @@ pub const RULES: &[RuleInfo] = &[
                follow. Write the path relative to the repository root.",
         example: "- **IN_SCOPE_PATHS**:\n  * ../other-repo/src/lib.rs",
     },
+    RuleInfo {
+        id: "packet.inactive-status",
+        default: Severity::Error,
+        summary: "work committed under a packet whose STATUS is not an active state",
+        help: "Work may be committed only under packets in an active state (policy \
+               scope.active_statuses, default Ready for Dev / In Progress). A Done, Validated \
+               or Superseded packet takes no more work: create a new variant packet.",
+        example: "- STATUS: Validated   # and a new commit tagged [WP-1-Foo]",
+    },
 ];
 
 /// Runs the pre-work checklist on one packet.
@@ -145,7 +157,7 @@ pub fn check_packet(p: &Packet, file: &TextFile, policy: &Policy, out: &mut Emit
         Some(t) => (t.line, t.span),
         None => (1, first_line_span(text)),
     };
-    let at_title = |d: crate::diag::Diagnostic| d.at(path, title_line, title_span).with_wp(&p.id);
+    let at_title = |d: crate::report::Diagnostic| d.at(path, title_line, title_span).with_wp(&p.id);
     let pp = &policy.packet;
 
     // packet.missing-field
@@ -371,7 +383,7 @@ struct Loc<'a> {
 }
 
 impl Loc<'_> {
-    fn apply(&self, d: crate::diag::Diagnostic) -> crate::diag::Diagnostic {
+    fn apply(&self, d: crate::report::Diagnostic) -> crate::report::Diagnostic {
         d.at(self.path, self.line, self.span).with_wp(self.wp)
     }
 }
@@ -507,4 +519,39 @@ fn line_span(text: &str, line: usize) -> Span {
         .unwrap_or(text.len());
     let end = start + text[start..end].trim_end_matches('\r').len();
     Span::new(start, end)
+}
+
+/// The state of the packet a change is bound to: it must be locked (`packet.not-locked`)
+/// and in an active state (`packet.inactive-status`; `active` holds the policy's
+/// `scope.active_statuses`, normalised with [`normalise_status`]).
+pub fn check_bound_state(packet: &Packet, active: &[String], out: &mut Emitter) {
+    if !packet.is_locked() {
+        out.emit(
+            diag(
+                "packet.not-locked",
+                format!(
+                    "work committed under {} which is not locked with a USER_SIGNATURE",
+                    packet.id
+                ),
+            )
+            .with_path(&packet.path)
+            .with_opt_line(packet.lock.as_ref().map(|l| l.signature.line))
+            .with_wp(&packet.id),
+        );
+    }
+    if let Some(st) = &packet.status {
+        if !active.contains(&normalise_status(&st.value)) {
+            out.emit(
+                diag(
+                    "packet.inactive-status",
+                    format!(
+                        "work committed under {} whose STATUS is `{}`, not an active state",
+                        packet.id, st.value
+                    ),
+                )
+                .at(&packet.path, st.line, st.span)
+                .with_wp(&packet.id),
+            );
+        }
+    }
 }

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use wpgate_core::diag::Span;
-use wpgate_core::packet::{Anchor, Field, Packet};
+use wpgate_core::model::packet::{Anchor, Field, Packet};
 use wpgate_core::policy::FieldAliases;
+use wpgate_core::report::Span;
 use wpgate_core::rules::Emitter;
-use wpgate_core::workspace::FileSource;
+use wpgate_core::source::FileSource;
 use wpgate_core::{Diagnostic, Error, Policy};
 
 pub const FIXTURE_SPEC: &str =

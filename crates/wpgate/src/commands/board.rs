@@ -2,7 +2,7 @@
 
 use wpgate_core::git::Repo;
 use wpgate_core::rules::Emitter;
-use wpgate_core::workspace::Workspace;
+use wpgate_core::source::Workspace;
 use wpgate_core::Error;
 
 use crate::context::{with_ws, Ctx};
@@ -10,7 +10,7 @@ use crate::context::{with_ws, Ctx};
 /// Board vs packets, plus `board.stalled` when the work tree is a repository.
 pub fn check(ctx: &Ctx) -> Result<u8, Error> {
     with_ws(ctx, false, |ws, out| {
-        wpgate_core::board::check(ws, out)?;
+        wpgate_core::rules::board::check(ws, out)?;
         let repo = Repo::discover(&ctx.root).ok();
         if let Some(repo) = repo {
             stalled(ws, &repo, out)?;
@@ -25,16 +25,16 @@ pub(crate) fn stalled(ws: &Workspace, repo: &Repo, out: &mut Emitter) -> Result<
         return Ok(());
     }
     // Only in-progress packets can stall: without one, no history is read.
-    let board = wpgate_core::board::load(ws)?;
+    let board = wpgate_core::rules::board::load(ws)?;
     let any_in_progress = ws
         .packets()?
         .iter()
-        .any(|p| wpgate_core::board::in_progress(p, board.as_deref(), &ws.policy.board));
+        .any(|p| wpgate_core::rules::board::in_progress(p, board.as_deref(), &ws.policy.board));
     if !any_in_progress {
         return Ok(());
     }
     let history = repo.last_touch_times(5000)?;
-    let now = wpgate_core::waiver::now_unix();
+    let now = wpgate_core::model::waiver::now_unix();
     let touch = |p: &wpgate_core::Packet| -> Option<i64> {
         let scope = wpgate_core::glob::Scope::new(
             &p.in_scope_paths
@@ -48,6 +48,6 @@ pub(crate) fn stalled(ws: &Workspace, repo: &Repo, out: &mut Emitter) -> Result<
             .find(|t| t.paths.iter().any(|x| x == &p.path || scope.contains(x)))
             .map(|t| t.time)
     };
-    wpgate_core::board::check_stalled(ws, &touch, now, out)?;
+    wpgate_core::rules::board::check_stalled(ws, &touch, now, out)?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use wpgate_core::check::{repo_rules, Context, Gate};
+use wpgate_core::gate::{repo_rules, Context, Gate};
 use wpgate_core::git::Repo;
 use wpgate_core::Error;
 

@@ -12,11 +12,12 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use wpgate_core::check::{Context, Gate};
-use wpgate_core::formats::{self, GithubOptions};
+use wpgate_core::gate::{Context, Gate};
 use wpgate_core::git::Repo;
-use wpgate_core::render::Format;
-use wpgate_core::workspace::{WorkTree, Workspace};
+use wpgate_core::report::Format;
+use wpgate_core::report::{github, junit, markdown, sarif, GithubOptions};
+use wpgate_core::rules;
+use wpgate_core::source::{WorkTree, Workspace};
 use wpgate_core::{Error, Report};
 
 use crate::cli::CiArgs;
@@ -172,7 +173,7 @@ fn check(ctx: &Ctx, range: CiRange) -> Result<Checked, Error> {
     )?;
     let tree = WorkTree::new(&ctx.root);
     let ws = Workspace::new(&ctx.policy, &tree);
-    wpgate_core::waiver::apply_from(&ws, &mut report, false)?;
+    wpgate_core::rules::waiver::apply_from(&ws, &mut report, false)?;
     report.sort();
     Ok(Checked {
         report,
@@ -260,7 +261,7 @@ pub fn run_with_env(
             );
             let mut overflow = Vec::new();
             let out = if ctx.format == Format::Github {
-                let g = formats::github(
+                let g = github::github(
                     &c.report,
                     &GithubOptions {
                         summary_written: summary_path.is_some(),
@@ -274,25 +275,25 @@ pub fn run_with_env(
             };
             print!("{out}");
             if let Some(p) = &args.sarif {
-                write_file(p, &formats::sarif_string(&c.report))?;
+                write_file(p, &sarif::sarif_string(&c.report, &rules::all()))?;
             }
             if let Some(p) = &args.junit {
-                write_file(p, &formats::junit(&c.report))?;
+                write_file(p, &junit::junit(&c.report, &rules::all()))?;
             }
             if let Some(p) = &summary_path {
-                let mut md = formats::markdown_summary(&c.report, &context, 100);
+                let mut md = markdown::markdown_summary(&c.report, &context, 100);
                 if !overflow.is_empty() {
                     md.push_str(&format!(
                         "\n### {} not shown as annotations\n\nGitHub shows at most {} annotations of each type per step and {} per job; these findings did not fit:\n\n",
                         plural(overflow.len(), "finding"),
-                        formats::GITHUB_PER_TYPE_PER_STEP,
-                        formats::GITHUB_PER_JOB
+                        github::GITHUB_PER_TYPE_PER_STEP,
+                        github::GITHUB_PER_JOB
                     ));
                     let mut rest = Report::new();
                     for &i in &overflow {
                         rest.push(c.report.diagnostics[i].clone());
                     }
-                    let table = formats::markdown_summary(&rest, "", usize::MAX);
+                    let table = markdown::markdown_summary(&rest, "", usize::MAX);
                     if let Some(pos) = table.find("| Severity") {
                         md.push_str(&table[pos..]);
                     }

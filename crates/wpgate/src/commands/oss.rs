@@ -6,5 +6,5 @@ use crate::context::{with_ws, Ctx};
 
 /// Manifests vs OSS register.
 pub fn check(ctx: &Ctx) -> Result<u8, Error> {
-    with_ws(ctx, false, wpgate_core::oss::check)
+    with_ws(ctx, false, wpgate_core::rules::oss::check)
 }

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 use wpgate_core::policy::DEFAULT_TEMPLATE;
-use wpgate_core::render::Format;
+use wpgate_core::report::Format;
 use wpgate_core::rules::{self, Emitter};
-use wpgate_core::workspace::{WorkTree, Workspace};
+use wpgate_core::source::{WorkTree, Workspace};
 use wpgate_core::{Error, Packet};
 
 use crate::cli::PacketCmd;
@@ -111,7 +111,7 @@ pub fn run(ctx: &Ctx, cmd: PacketCmd) -> Result<u8, Error> {
             for p in &selected {
                 if let Some(tf) = ws.text(&p.path)? {
                     rules::packet::check_packet(p, &tf, &ctx.policy, &mut out);
-                    wpgate_core::lock::check_digest(&tf.text, p, &ctx.policy, &mut out);
+                    wpgate_core::rules::lock::check_digest(&tf.text, p, &ctx.policy, &mut out);
                 }
             }
             let mut report = out.finish();
@@ -126,11 +126,12 @@ pub fn run(ctx: &Ctx, cmd: PacketCmd) -> Result<u8, Error> {
             let mut without = Vec::new();
             for p in &selected {
                 if let Some(tf) = ws.text(&p.path)? {
-                    match wpgate_core::lock::digest_matches(&tf.text, p, &ctx.policy) {
+                    match wpgate_core::model::packet::lock::digest_matches(&tf.text, p, &ctx.policy)
+                    {
                         Some(_) => verified += 1,
                         None => without.push(p.id.as_str()),
                     }
-                    wpgate_core::lock::check_digest(&tf.text, p, &ctx.policy, &mut out);
+                    wpgate_core::rules::lock::check_digest(&tf.text, p, &ctx.policy, &mut out);
                 }
             }
             let mut report = out.finish();
@@ -200,7 +201,7 @@ pub fn new(ctx: &Ctx, ws: &Workspace, wp: &str) -> Result<u8, Error> {
         Some(t) => t.text.to_string(),
         None => DEFAULT_TEMPLATE.to_string(),
     };
-    let today = wpgate_core::waiver::today_string();
+    let today = wpgate_core::model::waiver::today_string();
     let body = template
         .replace("WP-{phase}-{short-name}", wp)
         .replace("WP-{phase}-{name}", wp)
@@ -238,7 +239,7 @@ pub fn lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, 
         return Err(Error::Usage(format!("no packet {wp}")));
     };
     let signature = signature.trim();
-    if wpgate_core::rules::diff::is_real_lock(packet, &ctx.policy)? {
+    if wpgate_core::rules::lock::is_real_lock(packet, &ctx.policy)? {
         eprintln!(
             "wpgate: {wp} is already locked (signature {}); a locked packet is immutable: create a variant packet instead",
             packet.signature().unwrap_or("?")
@@ -254,7 +255,7 @@ pub fn lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, 
         );
         return Ok(1);
     }
-    if let Some(place) = wpgate_core::signature::is_used(signature, ws)? {
+    if let Some(place) = wpgate_core::rules::signature::is_used(signature, ws)? {
         eprintln!("wpgate: signature `{signature}` is already used ({place}); each signature is used once");
         return Ok(1);
     }
@@ -270,7 +271,7 @@ pub fn lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, 
     }
     let text = tf.text.to_string();
     let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let today = wpgate_core::waiver::today_string();
+    let today = wpgate_core::model::waiver::today_string();
     let mut new_text = text.clone();
     // Replace a placeholder metadata signature in place.
     if let Some(lock) = &packet.lock {
@@ -294,7 +295,7 @@ pub fn lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, 
             new_text.replace_range(s.start..s.end, signature);
             None
         }
-        None => Some(wpgate_core::lock::locked_end(
+        None => Some(wpgate_core::model::packet::lock::locked_end(
             &new_text,
             &reparsed,
             &ctx.policy,
@@ -323,11 +324,9 @@ pub fn lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, 
             packet.path
         )));
     };
-    let digest = wpgate_core::lock::digest(&wpgate_core::lock::locked_content(
-        &new_text,
-        &locked,
-        &ctx.policy,
-    ));
+    let digest = wpgate_core::model::packet::lock::digest(
+        &wpgate_core::model::packet::lock::locked_content(&new_text, &locked, &ctx.policy),
+    );
     new_text.insert_str(footer_end, &format!("**Lock Digest:** {digest}{nl}"));
     let path = ctx.root.join(&packet.path);
     std::fs::write(&path, &new_text).map_err(|e| Error::Io {
@@ -338,7 +337,7 @@ pub fn lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, 
     println!("lock digest {digest}");
     let audit_path = ctx.policy.layout.signature_audit.clone();
     if let Some(audit) = ws.text(&audit_path)? {
-        let spec = wpgate_core::spec::load(ws)
+        let spec = wpgate_core::rules::spec::load(ws)
             .ok()
             .flatten()
             .map(|s| s.path.clone());
@@ -347,7 +346,7 @@ pub fn lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, 
             let i = name.rfind("_v")?;
             Some(name[i + 1..].trim_end_matches(".md").to_string())
         });
-        match wpgate_core::signature::record_in_audit(
+        match wpgate_core::model::audit::record_in_audit(
             &audit.text,
             signature,
             wp,

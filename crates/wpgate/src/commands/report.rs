@@ -7,12 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use wpgate_core::check::repo_rules;
-use wpgate_core::deps::{self, Graph};
-use wpgate_core::diag::Severity;
+use wpgate_core::gate::repo_rules;
+use wpgate_core::model::waiver::{Date, Expiry, Waiver};
+use wpgate_core::report::Severity;
+use wpgate_core::rules::deps::{self, Graph};
+use wpgate_core::rules::waiver;
 use wpgate_core::rules::Emitter;
-use wpgate_core::waiver::{self, Date, Waiver};
-use wpgate_core::workspace::{WorkTree, Workspace};
+use wpgate_core::source::{WorkTree, Workspace};
 use wpgate_core::{Error, Packet, Report};
 
 use crate::context::{attach_sources, Ctx};
@@ -20,7 +21,7 @@ use crate::context::{attach_sources, Ctx};
 /// HTML-escapes text for content and attribute values (the XML escaping of the JUnit
 /// renderer serves HTML too).
 pub fn esc(s: &str) -> String {
-    wpgate_core::formats::xml_escape(s)
+    wpgate_core::report::junit::xml_escape(s)
 }
 
 /// Per-packet facts shown in the report.
@@ -211,7 +212,7 @@ pub fn render(
     today: Date,
 ) -> Result<String, Error> {
     let packets = ws.packets()?;
-    let board = wpgate_core::board::load(ws)?;
+    let board = wpgate_core::rules::board::load(ws)?;
     let g = deps::graph(ws)?;
     let validated_of = |id: &str| deps::is_validated(id, packets, board.as_deref(), ws.policy).0;
     let mut rows: Vec<Row> = Vec::new();
@@ -223,7 +224,9 @@ pub fn render(
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "(no status)".into());
         let digest = match ws.text(&p.path)? {
-            Some(tf) if p.is_locked() => wpgate_core::lock::digest_matches(&tf.text, p, ws.policy),
+            Some(tf) if p.is_locked() => {
+                wpgate_core::model::packet::lock::digest_matches(&tf.text, p, ws.policy)
+            }
             _ => None,
         };
         let mine = findings.diagnostics.iter().filter(|d| {
@@ -408,7 +411,7 @@ Green: validated. Dashed: named but no packet file.</p><div class=\"graph\">{}</
             let expires = match &w.expires {
                 Some(e) => {
                     let soon = match e {
-                        waiver::Expiry::Date(d) => {
+                        Expiry::Date(d) => {
                             let days = d.days_since_epoch() - today.days_since_epoch();
                             if days <= 14 {
                                 format!(
@@ -419,7 +422,7 @@ Green: validated. Dashed: named but no packet file.</p><div class=\"graph\">{}</
                                 format!(" <span class=\"muted\">(in {days} days)</span>")
                             }
                         }
-                        waiver::Expiry::Phase(_) => String::new(),
+                        Expiry::Phase(_) => String::new(),
                     };
                     format!("{}{soon}", esc(&e.to_string()))
                 }

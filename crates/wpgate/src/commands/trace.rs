@@ -1,8 +1,8 @@
 //! `wpgate trace WP`: for each MUST / SHOULD of a packet's anchored sections, the
 //! DONE_MEANS item citing it (exit 1 when one is unmapped).
 
-use wpgate_core::render::Format;
-use wpgate_core::workspace::{WorkTree, Workspace};
+use wpgate_core::report::Format;
+use wpgate_core::source::{WorkTree, Workspace};
 use wpgate_core::Error;
 
 use crate::context::Ctx;
@@ -14,10 +14,10 @@ pub fn run(ctx: &Ctx, wp: &str) -> Result<u8, Error> {
     let Some(packet) = ws.packet(wp)? else {
         return Err(Error::Usage(format!("no packet {wp}")));
     };
-    let Some(spec) = wpgate_core::spec::load(&ws)? else {
+    let Some(spec) = wpgate_core::rules::spec::load(&ws)? else {
         return Err(Error::Usage("no current spec".into()));
     };
-    let rows = wpgate_core::spec::trace(packet, &spec.index, &spec.text);
+    let rows = wpgate_core::model::spec::trace(packet, &spec.index, &spec.text);
     let unmapped = rows.iter().filter(|r| r.done_means.is_none()).count();
     if ctx.format == Format::Json {
         println!(

@@ -1,0 +1,302 @@
+//! The gate: orchestration only. For each entrypoint it says which inputs are read from
+//! where and which rules run over them:
+//!
+//! - [`Gate::staged`] (pre-commit, commit-msg): the staged index against HEAD;
+//! - [`Gate::commits`] (`check --commit`, `--range`, CI): each commit against its
+//!   parent, pipelined over git child processes;
+//! - [`Gate::push`] (pre-push): the commits each pushed ref brings, bound by its branch;
+//! - [`repo_rules`] (`check --repo`): every repository-level rule over one workspace.
+//!
+//! Every change set goes through `Gate::check_changeset`: the diff rules
+//! ([`DiffRules`]), policy self-protection, lock immutability and digests, content rules
+//! over added lines, and the governance rules that look at a diff (spec freeze, blocked
+//! dependencies, added dependencies). Git is read through [`crate::git::Repo`] only; the
+//! rules themselves are pure.
+
+mod commits;
+mod diff;
+mod push;
+mod repo;
+mod staged;
+
+pub use diff::DiffRules;
+pub use repo::repo_rules;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::git::Repo;
+use crate::model::change::{AddedLines, ChangeSet, ChangeStatus, FileChange};
+use crate::model::packet::{parse_packet, Packet};
+use crate::policy::Policy;
+use crate::rules::binding::Binding;
+use crate::rules::Emitter;
+use crate::source::{FileSource, Workspace};
+
+/// Where a change comes from, for binding.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// Branch name used for binding (HEAD's branch, the pushed ref, the CI head ref).
+    pub branch: Option<String>,
+    /// Value of the policy's binding environment variable (`WPGATE_WP`).
+    pub env_wp: Option<String>,
+    /// Commit message (commit-msg hook) for the staged check.
+    pub message: Option<String>,
+    /// Pre-commit without a message: binding-dependent rules wait for commit-msg when
+    /// neither the branch nor the environment names a packet.
+    pub defer_unbound: bool,
+}
+
+/// Runs the gate over change sets, reusing compiled rules and parsed packets.
+pub struct Gate<'r> {
+    pub repo: &'r Repo,
+    pub policy: &'r Policy,
+    rules: DiffRules,
+    content: crate::rules::content::ContentChecker,
+    /// Parsed packets by blob id: each packet version is parsed once per run.
+    packet_cache: HashMap<String, Arc<Packet>>,
+}
+
+impl<'r> Gate<'r> {
+    pub fn new(repo: &'r Repo, policy: &'r Policy) -> Result<Gate<'r>, Error> {
+        Ok(Gate {
+            repo,
+            policy,
+            rules: DiffRules::new(policy)?,
+            content: crate::rules::content::ContentChecker::new(policy)?,
+            packet_cache: HashMap::new(),
+        })
+    }
+
+    /// The bound packet as it stands in `files` (parsed once per blob).
+    fn find_packet(
+        &mut self,
+        files: &dyn FileSource,
+        id: &str,
+    ) -> Result<Option<Arc<Packet>>, Error> {
+        let dir = self.policy.layout.packets_dir.trim_end_matches('/');
+        let direct = format!("{dir}/{id}.md");
+        if let Some(p) = self.packet_at(files, &direct)? {
+            if p.id == id {
+                return Ok(Some(p));
+            }
+        }
+        // The TASK_ID may differ from the file name: look at every packet.
+        let ws = Workspace::new(self.policy, files);
+        for path in ws.packet_paths()? {
+            if path == direct {
+                continue;
+            }
+            if let Some(p) = self.packet_at(files, &path)? {
+                if p.id == id {
+                    return Ok(Some(p));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn packet_at(
+        &mut self,
+        files: &dyn FileSource,
+        path: &str,
+    ) -> Result<Option<Arc<Packet>>, Error> {
+        let key = files
+            .blob_id(path)
+            .unwrap_or_else(|| format!("path:{path}"));
+        if let Some(p) = self.packet_cache.get(&key) {
+            if p.path == path {
+                return Ok(Some(p.clone()));
+            }
+        }
+        // Shared with the workspace's packet list: each version is parsed once per run.
+        let shared = files.parse_cache();
+        if let (Some(cache), Some(blob)) = (&shared, files.blob_id(path)) {
+            if let Some(p) = cache.packet(&blob, path) {
+                let p = Arc::new(p);
+                self.packet_cache.insert(key, p.clone());
+                return Ok(Some(p));
+            }
+        }
+        let Some(raw) = files.read(path)? else {
+            return Ok(None);
+        };
+        let tf = crate::model::text::TextFile::decode(path, raw);
+        let p = Arc::new(parse_packet(path, &tf.text, &self.policy.packet.fields));
+        if let (Some(cache), Some(blob)) = (&shared, files.blob_id(path)) {
+            cache.store_packet(&blob, &p);
+        }
+        self.packet_cache.insert(key, p.clone());
+        Ok(Some(p))
+    }
+
+    fn read_blob_text(&self, id: Option<&str>, path: &str) -> Result<Option<String>, Error> {
+        match id {
+            None => Ok(None),
+            Some(id) => {
+                let raw = self.repo.blob(id, path)?;
+                Ok(Some(
+                    crate::model::text::TextFile::decode(path, raw)
+                        .text
+                        .to_string(),
+                ))
+            }
+        }
+    }
+
+    pub(crate) fn check_changeset(
+        &mut self,
+        cs: &ChangeSet,
+        files: &dyn FileSource,
+        ctx: &Context,
+        out: &mut Emitter,
+        added: Option<Vec<Option<AddedLines>>>,
+    ) -> Result<(), Error> {
+        let message = cs.message.as_deref().or(ctx.message.as_deref());
+        let binding: Option<Binding> =
+            self.rules
+                .binder
+                .bind(message, ctx.branch.as_deref(), ctx.env_wp.as_deref());
+        let role = self.rules.roles.role(message, cs.author_email.as_deref());
+        let packet = match &binding {
+            Some(b) => self.find_packet(files, &b.id)?,
+            None => None,
+        };
+        let wp = binding.as_ref().map(|b| b.id.as_str());
+
+        // Binding, scope, packet state, role.
+        if binding.is_some() || !ctx.defer_unbound {
+            self.rules.check(
+                cs,
+                binding.as_ref(),
+                packet.as_deref(),
+                role.as_deref(),
+                out,
+            );
+        } else if let Some(role) = role.as_deref() {
+            // Without a binding yet, the role rule still applies.
+            self.rules
+                .check(cs, None, None, Some(role), &mut Emitter::new(self.policy));
+            let _ = role;
+        }
+
+        // Policy self-protection.
+        crate::rules::policy::check(
+            cs,
+            binding.as_ref(),
+            packet.as_deref(),
+            role.as_deref(),
+            self.policy,
+            out,
+        );
+
+        // Lock immutability of every changed packet, and digests of their new versions.
+        let policy = self.policy;
+        let this = &*self;
+        let mut old = |c: &FileChange| match c.old_path.as_deref() {
+            Some(p) => this.read_blob_text(c.old_id.as_deref(), p),
+            None => Ok(None),
+        };
+        let mut new = |c: &FileChange| match c.new_path.as_deref() {
+            Some(p) => this.read_blob_text(c.new_id.as_deref(), p),
+            None => Ok(None),
+        };
+        this.rules
+            .lock
+            .check_locks(cs, policy, &mut old, &mut new, out)?;
+        for c in &cs.changes {
+            let Some(path) = c.new_path.as_deref() else {
+                continue;
+            };
+            if !self.rules.lock.is_packet_path(path) || c.status == ChangeStatus::Deleted {
+                continue;
+            }
+            if let Some(text) = self.read_blob_text(c.new_id.as_deref(), path)? {
+                let p = parse_packet(path, &text, &policy.packet.fields);
+                crate::rules::lock::check_digest(&text, &p, policy, out);
+            }
+        }
+
+        // Content rules over added lines (read ahead on the producer thread of a range).
+        let added = match added {
+            Some(a) => a,
+            None => commits::added_for(
+                self.repo,
+                &mut None,
+                &self.content,
+                self.policy,
+                std::slice::from_ref(cs),
+            )?
+            .pop()
+            .unwrap_or_default(),
+        };
+        for (c, lines) in cs.changes.iter().zip(added) {
+            let path = c.path();
+            match lines {
+                Some(AddedLines::Lines(lines)) => self.content.check_lines(path, &lines, wp, out),
+                Some(AddedLines::TooLarge { size }) => {
+                    crate::rules::content::skipped(path, size, out)
+                }
+                Some(AddedLines::Binary) | None => {}
+            }
+        }
+
+        // Governance rules that look at the diff.
+        let ws = Workspace::new(self.policy, files);
+        let changed: Vec<(&str, crate::rules::spec::ChangeKind)> = cs
+            .changes
+            .iter()
+            .flat_map(|c| {
+                let kind = match c.status {
+                    ChangeStatus::Added | ChangeStatus::Copied => {
+                        crate::rules::spec::ChangeKind::Added
+                    }
+                    ChangeStatus::Deleted => crate::rules::spec::ChangeKind::Deleted,
+                    ChangeStatus::Renamed => crate::rules::spec::ChangeKind::Renamed,
+                    _ => crate::rules::spec::ChangeKind::Modified,
+                };
+                c.paths().map(move |p| (p, kind))
+            })
+            .collect();
+        crate::rules::spec::check_frozen(&changed, wp, &ws, out)?;
+        if let (Some(b), Some(p)) = (&binding, &packet) {
+            if !self.rules.scope.governed(cs).is_empty() {
+                // Only a packet that has dependencies (its own, or board blockers) can be
+                // blocked: the dependency graph is built only then.
+                let board = crate::rules::board::load(&ws)?;
+                let board_blocks = board.as_ref().is_some_and(|board| {
+                    board
+                        .entries
+                        .iter()
+                        .any(|e| e.id == b.id && !e.blockers.is_empty())
+                });
+                if !p.depends_on.is_empty() || board_blocks {
+                    crate::rules::deps::check_blocked_with(
+                        &b.id,
+                        ws.packets()?,
+                        board.as_deref(),
+                        self.policy,
+                        out,
+                    );
+                }
+            }
+        }
+        for c in &cs.changes {
+            let Some(path) = c.new_path.as_deref() else {
+                continue;
+            };
+            let name = path.rsplit('/').next().unwrap_or(path);
+            if name != "Cargo.toml" && name != "package.json" {
+                continue;
+            }
+            let Some(new_text) = self.read_blob_text(c.new_id.as_deref(), path)? else {
+                continue;
+            };
+            let old_text =
+                self.read_blob_text(c.old_id.as_deref(), c.old_path.as_deref().unwrap_or(path))?;
+            crate::rules::oss::check_added(path, old_text.as_deref(), &new_text, &ws, out)?;
+        }
+        Ok(())
+    }
+}

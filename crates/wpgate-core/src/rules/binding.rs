@@ -1,0 +1,195 @@
+//! Binding rules: every change to governed paths names its task packet
+//! (`binding.no-packet`), and the packet it names exists (`binding.unknown-packet`).
+//!
+//! A change names its packet through the first source, in policy order (`binding.order`),
+//! that names one: the commit subject, a `Work-Packet:` trailer, the branch, or the
+//! `WPGATE_WP` environment variable.
+
+use regex::Regex;
+
+use super::{diag, Emitter, RuleInfo};
+use crate::error::Error;
+use crate::model::change::FileChange;
+use crate::model::message::{subject, trailers};
+use crate::model::packet::Packet;
+use crate::policy::Policy;
+use crate::report::Severity;
+
+pub const RULES: &[RuleInfo] = &[
+    RuleInfo {
+        id: "binding.no-packet",
+        default: Severity::Error,
+        summary: "a change to governed paths is bound to no task packet",
+        help: "Every change belongs to a task packet. Name it in the commit subject \
+               (`fix: conformance [WP-1-Foo]`), in a `Work-Packet: WP-1-Foo` trailer, in the \
+               branch name (`wp/WP-1-Foo`), or for pre-commit in the WPGATE_WP environment \
+               variable. Paths listed in scope.exempt need no packet.",
+        example: "git commit -m 'refactor storage'   # touches src/storage/mod.rs, names no WP",
+    },
+    RuleInfo {
+        id: "binding.unknown-packet",
+        default: Severity::Error,
+        summary: "the change names a packet id that has no packet file",
+        help: "The commit subject, trailer, branch or WPGATE_WP names a packet that does not \
+               exist in the packets directory. Fix the id, or create the packet first \
+               (`wpgate packet new`).",
+        example: "git commit -m 'feat: cancel jobs [WP-1-Job-Cancle]'",
+    },
+];
+
+/// Where a binding came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BindingSource {
+    Subject,
+    Trailer,
+    Branch,
+    Env,
+}
+
+impl BindingSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            BindingSource::Subject => "commit subject",
+            BindingSource::Trailer => "Work-Packet trailer",
+            BindingSource::Branch => "branch name",
+            BindingSource::Env => "environment",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub id: String,
+    pub source: BindingSource,
+}
+
+/// The binding sources of a policy, compiled once per run.
+pub struct Binder {
+    order: Vec<BindingSource>,
+    subject: Regex,
+    branch: Regex,
+    trailer: String,
+}
+
+/// A policy regex compiled within `limits.regex_size_limit`; a bad one is a usage error.
+pub(crate) fn re(policy: &Policy, key: &str, pattern: &str) -> Result<Regex, Error> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(policy.limits.regex_size_limit)
+        .build()
+        .map_err(|e| Error::Usage(format!("policy `{key}` is not a usable regex: {e}")))
+}
+
+impl Binder {
+    pub fn new(policy: &Policy) -> Result<Binder, Error> {
+        let mut order = Vec::new();
+        for s in &policy.binding.order {
+            order.push(match s.as_str() {
+                "subject" => BindingSource::Subject,
+                "trailer" => BindingSource::Trailer,
+                "branch" => BindingSource::Branch,
+                "env" => BindingSource::Env,
+                other => {
+                    return Err(Error::Usage(format!(
+                        "policy binding.order: unknown source `{other}` (expected subject, trailer, branch, env)"
+                    )))
+                }
+            });
+        }
+        Ok(Binder {
+            order,
+            subject: re(
+                policy,
+                "binding.subject_pattern",
+                &policy.binding.subject_pattern,
+            )?,
+            branch: re(
+                policy,
+                "binding.branch_pattern",
+                &policy.binding.branch_pattern,
+            )?,
+            trailer: policy.binding.trailer.to_ascii_lowercase(),
+        })
+    }
+
+    /// Binds a change to a packet id: the first source in policy order that names one.
+    pub fn bind(
+        &self,
+        message: Option<&str>,
+        branch: Option<&str>,
+        env: Option<&str>,
+    ) -> Option<Binding> {
+        for src in &self.order {
+            let id = match src {
+                BindingSource::Subject => message.and_then(|m| {
+                    self.subject
+                        .captures(subject(m))
+                        .and_then(|c| c.get(1))
+                        .map(|m| m.as_str().to_string())
+                }),
+                BindingSource::Trailer => message.and_then(|m| {
+                    trailers(m)
+                        .into_iter()
+                        .find(|(k, _)| k.to_ascii_lowercase() == self.trailer)
+                        .map(|(_, v)| v.trim().to_string())
+                        .filter(|v| !v.is_empty())
+                }),
+                BindingSource::Branch => branch.and_then(|b| {
+                    self.branch
+                        .captures(b)
+                        .and_then(|c| c.get(1))
+                        .map(|m| m.as_str().to_string())
+                }),
+                BindingSource::Env => env
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+            };
+            if let Some(id) = id {
+                return Some(Binding { id, source: *src });
+            }
+        }
+        None
+    }
+}
+
+/// `binding.no-packet` and `binding.unknown-packet` over the governed changes of a change
+/// set. Returns the bound packet when there is one to judge further (bound and found).
+pub fn check<'p>(
+    governed: &[&FileChange],
+    binding: Option<&Binding>,
+    packet: Option<&'p Packet>,
+    out: &mut Emitter,
+) -> Option<&'p Packet> {
+    let Some(binding) = binding else {
+        if let Some(first) = governed.first() {
+            let n = governed.len();
+            out.emit(
+                diag(
+                    "binding.no-packet",
+                    format!(
+                        "{n} governed path{} changed (first: {}) but the change names no task packet",
+                        if n == 1 { "" } else { "s" },
+                        first.path()
+                    ),
+                )
+                .with_path(first.path()),
+            );
+        }
+        return None;
+    };
+    let Some(packet) = packet else {
+        out.emit(
+            diag(
+                "binding.unknown-packet",
+                format!(
+                    "{} names packet {} but no packet file has that id",
+                    binding.source.describe(),
+                    binding.id
+                ),
+            )
+            .with_wp(&binding.id),
+        );
+        return None;
+    };
+    Some(packet)
+}

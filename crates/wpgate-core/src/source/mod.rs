@@ -1,0 +1,83 @@
+//! Sources of governance files: where a check reads a repository state from.
+//!
+//! A [`FileSource`] is the work tree ([`WorkTree`]), a commit's tree or the index (both in
+//! `crate::git`, the only code that touches git). A [`Workspace`] is the governance view
+//! of one source: its packets, board, spec and other documents, decoded and parsed at
+//! most once per run. Rules read documents through a workspace and never open git or the
+//! file system themselves.
+
+mod workspace;
+mod worktree;
+
+pub use workspace::Workspace;
+pub use worktree::WorkTree;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::error::Error;
+use crate::model::packet::Packet;
+use crate::model::text::TextFile;
+
+/// Where files are read from. Paths are repository-relative with `/` separators.
+pub trait FileSource: Send + Sync {
+    /// The bytes of a file, or `None` when it does not exist.
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error>;
+    /// Files below `dir` (recursive; `""` for the whole repository), sorted.
+    fn list(&self, dir: &str) -> Result<Vec<String>, Error>;
+    /// What this source is, for messages ("work tree", "HEAD", "commit 1a2b3c4").
+    fn describe(&self) -> String;
+    /// The git blob id of a file when the source knows it (caches key parsed files by it).
+    fn blob_id(&self, _path: &str) -> Option<String> {
+        None
+    }
+    /// Does the file exist? Git sources answer from the tree without reading the blob.
+    fn exists(&self, path: &str) -> Result<bool, Error> {
+        if self.blob_id(path).is_some() {
+            return Ok(true);
+        }
+        Ok(self.read(path)?.is_some())
+    }
+    /// The git tree id of a directory when the source knows it (the parsed packet list
+    /// is cached by the id of the packets directory).
+    fn dir_id(&self, _dir: &str) -> Option<String> {
+        None
+    }
+    /// A cache shared by every source of one run (e.g. all commits of a range), keyed by
+    /// object ids: each packet, board or spec version is decoded and parsed once per run.
+    fn parse_cache(&self) -> Option<Arc<ParseCache>> {
+        None
+    }
+}
+
+/// Decoded texts and parsed packets by git object id, shared across the sources of a run.
+#[derive(Default)]
+pub struct ParseCache {
+    /// Blob id → decoded text.
+    texts: Mutex<HashMap<String, TextFile>>,
+    /// (blob id, path) → parsed packet.
+    packets: Mutex<HashMap<(String, String), Packet>>,
+    /// (packets dir tree id, glob) → the parsed packet list.
+    lists: Mutex<PacketLists>,
+}
+
+impl ParseCache {
+    /// A packet parsed earlier in this run from blob `blob` at `path`.
+    pub fn packet(&self, blob: &str, path: &str) -> Option<Packet> {
+        self.packets
+            .lock()
+            .ok()?
+            .get(&(blob.to_string(), path.to_string()))
+            .cloned()
+    }
+
+    /// Remembers a parsed packet (see [`ParseCache::packet`]).
+    pub fn store_packet(&self, blob: &str, packet: &Packet) {
+        if let Ok(mut m) = self.packets.lock() {
+            m.insert((blob.to_string(), packet.path.clone()), packet.clone());
+        }
+    }
+}
+
+/// (packets dir tree id, glob) → parsed packets.
+type PacketLists = HashMap<(String, String), Arc<Vec<Packet>>>;

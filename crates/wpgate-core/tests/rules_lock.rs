@@ -1,0 +1,668 @@
+//! Lock rules: `lock.locked-packet-edited` and `lock.digest-mismatch`.
+//!
+//! Properties of `lock.locked-packet-edited` (over `DiffRules::check_locks`):
+//! - appending anything after the lock footer never fires it;
+//! - any single edit (insert, delete, replace) inside the locked content, outside the
+//!   mutable STATUS line, always fires it;
+//! - edits of the mutable STATUS value never fire it.
+//!
+//! Line endings are normalised by design (CRLF read as LF, a missing final newline is no
+//! change); the generated edits therefore never insert `\r` or drop the last newline.
+//!
+//! Then (the `real_repo` section at the end) both rules on real repositories, judged by
+//! `Gate::staged` and `Gate::commits`: edits, renames and deletions of a locked packet in
+//! real commits fire `lock.locked-packet-edited`, a STATUS edit and an appended report do
+//! not; a packet whose locked content no longer matches its `**Lock Digest:**` fires
+//! `lock.digest-mismatch`.
+
+use proptest::prelude::*;
+use wpgate_core::gate::DiffRules;
+use wpgate_core::git::{ChangeSet, ChangeStatus, FileChange};
+use wpgate_core::rules::Emitter;
+use wpgate_core::Policy;
+
+const PATH: &str = "docs/task_packets/WP-1-Prop.md";
+
+const PACKET: &str = "# Task Packet: WP-1-Prop
+
+## Metadata
+- TASK_ID: WP-1-Prop
+- STATUS: In Progress
+
+## Scope
+- **What**: Prove the lock.
+- **Why**: Locked packets are immutable.
+- **IN_SCOPE_PATHS**:
+  * src/lock/mod.rs
+- **OUT_OF_SCOPE**:
+  * src/api/
+- **DONE_MEANS**:
+  * the property holds
+
+---
+
+**Last Updated:** 2026-01-01
+**User Signature Locked:** prop010120260900
+";
+
+fn fires(old: &str, new: &str) -> bool {
+    let policy = Policy::embedded();
+    let rules = DiffRules::new(&policy).expect("default rules");
+    let cs = ChangeSet {
+        changes: vec![FileChange {
+            status: ChangeStatus::Modified,
+            old_path: Some(PATH.into()),
+            new_path: Some(PATH.into()),
+            old_id: None,
+            new_id: None,
+            old_mode: 0o100644,
+            new_mode: 0o100644,
+            non_utf8_path: false,
+        }],
+        ..ChangeSet::default()
+    };
+    let mut out = Emitter::new(&policy);
+    let (o, n) = (old.to_string(), new.to_string());
+    rules
+        .lock
+        .check_locks(
+            &cs,
+            &policy,
+            &mut |_| Ok(Some(o.clone())),
+            &mut |_| Ok(Some(n.clone())),
+            &mut out,
+        )
+        .expect("check_locks");
+    out.finish()
+        .diagnostics
+        .iter()
+        .any(|d| d.rule == "lock.locked-packet-edited")
+}
+
+fn status_line() -> std::ops::Range<usize> {
+    let start = PACKET.find("- STATUS:").expect("status line");
+    let end = start + PACKET[start..].find('\n').expect("eol");
+    start..end
+}
+
+#[derive(Debug, Clone)]
+enum Edit {
+    Insert(usize, char),
+    Delete(usize),
+    Replace(usize, char),
+}
+
+fn edit_char() -> impl Strategy<Value = char> {
+    prop_oneof![
+        prop::char::range('a', 'z'),
+        prop::char::range('A', 'Z'),
+        prop::char::range('0', '9'),
+        prop::sample::select(vec![' ', '\n', ':', '*', '#', '-', '`', '\t', 'é', '→']),
+    ]
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    let n = PACKET.len();
+    prop_oneof![
+        (0..n, edit_char()).prop_map(|(i, c)| Edit::Insert(i, c)),
+        (0..n).prop_map(Edit::Delete),
+        (0..n, edit_char()).prop_map(|(i, c)| Edit::Replace(i, c)),
+    ]
+}
+
+fn apply(e: &Edit) -> Option<String> {
+    let st = status_line();
+    let mut s = PACKET.to_string();
+    match *e {
+        Edit::Insert(i, c) => {
+            // Edits of the STATUS line (including indenting it) are mutable-field edits.
+            // A newline right before the final one is an appended empty line.
+            if (i >= st.start && i <= st.end) || (c == '\n' && i + 1 == PACKET.len()) {
+                return None;
+            }
+            s.insert(i, c);
+        }
+        Edit::Delete(i) => {
+            // The final newline is not content: locked lines are compared LF-terminated
+            // (as CRLF is read as LF), so dropping it is no edit.
+            if st.contains(&i) || i == st.end || i + 1 == PACKET.len() {
+                return None;
+            }
+            s.remove(i);
+        }
+        Edit::Replace(i, c) => {
+            if st.contains(&i) || i == st.end || PACKET[i..].starts_with(c) {
+                return None;
+            }
+            s.replace_range(i..i + 1, c.encode_utf8(&mut [0; 4]));
+        }
+    }
+    Some(s)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn appending_after_the_footer_never_fires(tail in "[a-zA-Z0-9 #*:\\-\n]{0,400}") {
+        let new = format!("{PACKET}{tail}");
+        prop_assert!(!fires(PACKET, &new), "appended {:?}", tail);
+    }
+
+    #[test]
+    fn any_edit_of_the_locked_content_fires(e in edit()) {
+        if let Some(new) = apply(&e) {
+            prop_assert!(fires(PACKET, &new), "edit {:?} went unnoticed:\n{}", e, new);
+        }
+    }
+
+    #[test]
+    fn editing_the_mutable_status_never_fires(v in "[A-Za-z ]{1,30}") {
+        let st = status_line();
+        let new = format!("{}- STATUS: {}{}", &PACKET[..st.start], v.trim(), &PACKET[st.end..]);
+        prop_assert!(!fires(PACKET, &new), "status {:?}", v);
+    }
+}
+
+#[test]
+fn the_base_packet_is_locked() {
+    let policy = Policy::embedded();
+    let p = wpgate_core::parse_packet(PATH, PACKET, &policy.packet.fields);
+    assert!(p.is_locked());
+    assert!(fires(
+        PACKET,
+        &PACKET.replace("Prove the lock", "Prove the lick")
+    ));
+}
+
+/// Found by `appending_after_the_footer_never_fires`: a `---` (or `-`) line right after
+/// the footer made the footer paragraph a setext heading, the footer was lost and the
+/// appended report counted as locked content.
+#[test]
+fn rule_line_right_after_the_footer_is_not_locked_content() {
+    for tail in ["-\n", "---\n## VALIDATION REPORT\nok\n", "===\nmore\n"] {
+        assert!(!fires(PACKET, &format!("{PACKET}{tail}")), "{tail:?}");
+    }
+    let policy = Policy::embedded();
+    let p = wpgate_core::parse_packet(PATH, &format!("{PACKET}---\n"), &policy.packet.fields);
+    assert_eq!(
+        p.lock.and_then(|l| l.footer_end),
+        Some(PACKET.len()),
+        "the footer ends at its own line"
+    );
+}
+
+/// Found by `any_edit_of_the_locked_content_fires`: blanks after the signature on the
+/// footer line were outside the locked region.
+#[test]
+fn trailing_blanks_on_the_footer_line_are_locked() {
+    let new = format!("{}\t \n", PACKET.trim_end_matches('\n'));
+    assert!(fires(PACKET, &new));
+}
+
+// ---------------------------------------------------------------------------------------
+// Both lock rules on real repositories: changes staged and committed with the git CLI,
+// judged by `Gate::staged` (commit-msg) and `Gate::commits` (`check --commit`); every
+// gate run is checked not to write to the repository.
+
+mod git_common;
+
+mod real_repo {
+    use super::git_common::*;
+    use sha2::{Digest, Sha256};
+    use wpgate_core::{Context, Diagnostic, Gate, Policy, Repo, Severity};
+
+    const WP: &str = "WP-1-Storage-Layer";
+    const SIG: &str = "ilja010120260900";
+    const OTHER_SIG: &str = "ilja020120261015";
+
+    fn packet_text(id: &str, signature: &str) -> String {
+        format!(
+            "# Task Packet: {id}
+
+## Metadata
+- TASK_ID: {id}
+- STATUS: In Progress
+
+## Scope
+- **What**: Put every database call behind one `Storage` trait.
+- **Why**: Backend portability.
+- **IN_SCOPE_PATHS**:
+  * src/storage/mod.rs
+- **OUT_OF_SCOPE**:
+  * src/api/ (→ WP-1-Api-Refactor)
+
+## Quality Gate
+- **RISK_TIER**: LOW
+- **DONE_MEANS**:
+  * the Storage trait exists (§2.1.1)
+
+---
+
+**Last Updated:** 2026-01-01
+**User Signature Locked:** {signature}
+"
+        )
+    }
+
+    fn path_of(id: &str) -> String {
+        format!("docs/task_packets/{id}.md")
+    }
+
+    /// The digest of a packet's locked content, computed here from its definition (the
+    /// text through the footer line, without the STATUS line, each line LF-terminated),
+    /// not by the engine.
+    fn digest_of(text: &str) -> String {
+        let footer = text.find("**User Signature Locked:**").expect("footer");
+        let end = footer
+            + text[footer..]
+                .find('\n')
+                .map_or(text.len() - footer, |i| i + 1);
+        let mut content = String::new();
+        for line in text[..end].lines() {
+            if !line.starts_with("- STATUS:") {
+                content.push_str(line);
+                content.push('\n');
+            }
+        }
+        let hex: String = Sha256::digest(content.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("sha256:{hex}")
+    }
+
+    /// `text` with a `**Lock Digest:**` line right after the footer line, where
+    /// `wpgate packet lock` writes it.
+    fn with_digest(text: &str, digest: &str) -> String {
+        format!("{text}**Lock Digest:** {digest}\n")
+    }
+
+    /// The default layout, committed, with three packets: [`WP`] and `WP-1-Other`
+    /// locked, `WP-1-Draft` signed with a placeholder; `digested` adds a correct digest
+    /// to [`WP`].
+    fn governed(digested: bool) -> TestRepo {
+        let wp = packet_text(WP, SIG);
+        let wp = if digested {
+            with_digest(&wp, &digest_of(&wp))
+        } else {
+            wp
+        };
+        let r = TestRepo::new();
+        r.commit_files(
+            "bootstrap",
+            &[
+                (&path_of(WP), &wp),
+                (
+                    &path_of("WP-1-Other"),
+                    &packet_text("WP-1-Other", OTHER_SIG),
+                ),
+                (
+                    &path_of("WP-1-Draft"),
+                    &packet_text("WP-1-Draft", "<pending>"),
+                ),
+                ("docs/TASK_BOARD.md", "# Task Board\n"),
+                ("src/storage/mod.rs", "pub trait Storage {}\n"),
+            ],
+        );
+        r
+    }
+
+    fn read(r: &TestRepo, path: &str) -> String {
+        std::fs::read_to_string(r.path.join(path)).expect("read")
+    }
+
+    fn stage(r: &TestRepo, files: &[(&str, &str)]) {
+        for (p, c) in files {
+            r.write(p, c);
+            r.git(&["add", "--", p]);
+        }
+    }
+
+    fn with_gate<T>(r: &TestRepo, what: &str, f: impl FnOnce(&mut Gate) -> T) -> T {
+        unchanged(&r.path, what, || {
+            let repo = Repo::discover(&r.path).expect("repository");
+            let (policy, _) = Policy::discover(&r.path, None).expect("policy");
+            let mut gate = Gate::new(&repo, &policy).expect("gate");
+            f(&mut gate)
+        })
+    }
+
+    fn rules(d: &[Diagnostic]) -> Vec<&str> {
+        let mut v: Vec<&str> = d.iter().map(|d| d.rule.as_str()).collect();
+        v.sort_unstable();
+        v
+    }
+
+    fn key(d: &Diagnostic) -> (String, Option<String>, Option<usize>, String) {
+        (d.rule.clone(), d.path.clone(), d.line, d.message.clone())
+    }
+
+    /// Judges what is staged with `msg` (commit-msg), commits it (real `git commit`) and
+    /// judges the commit. Both must find exactly `want` (sorted rule ids), with the same
+    /// paths, lines and messages; returns the findings on the commit.
+    fn expect(r: &TestRepo, msg: &str, want: &[&str]) -> Vec<Diagnostic> {
+        let ctx = Context {
+            message: Some(msg.to_string()),
+            ..Context::default()
+        };
+        let pre = with_gate(r, "Gate::staged", |g| {
+            g.staged(&ctx).expect("staged").diagnostics
+        });
+        r.git(&["commit", "-q", "-m", msg]);
+        let sha = r.head();
+        let post = with_gate(r, "Gate::commits", |g| {
+            g.commits(std::slice::from_ref(&sha), &Context::default())
+                .expect("commits")
+                .diagnostics
+        });
+        assert_eq!(rules(&pre), want, "staged, {msg:?}: {pre:#?}");
+        assert_eq!(rules(&post), want, "commit, {msg:?}: {post:#?}");
+        let mut a: Vec<_> = pre.iter().map(key).collect();
+        let mut b: Vec<_> = post.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "staged and committed findings differ");
+        post
+    }
+
+    fn of<'d>(d: &'d [Diagnostic], rule: &str) -> &'d Diagnostic {
+        d.iter()
+            .find(|d| d.rule == rule)
+            .unwrap_or_else(|| panic!("no {rule}: {d:#?}"))
+    }
+
+    /// 1-based line of the first line of `text` starting with `prefix`.
+    fn line_of(text: &str, prefix: &str) -> usize {
+        text.lines()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line {prefix:?}"))
+            + 1
+    }
+
+    fn msg(subject: &str) -> String {
+        format!("{subject} [{WP}]")
+    }
+
+    // -- lock.locked-packet-edited ------------------------------------------------------
+
+    #[test]
+    fn editing_the_locked_content_in_a_commit_fires() {
+        let r = governed(false);
+        let p = path_of(WP);
+        let text = read(&r, &p).replace(
+            "  * src/storage/mod.rs\n",
+            "  * src/storage/mod.rs\n  * src/api/jobs.rs\n",
+        );
+        stage(&r, &[(&p, &text)]);
+        let d = expect(&r, &msg("docs: widen"), &["lock.locked-packet-edited"]);
+        let line = line_of(&text, "  * src/api/jobs.rs");
+        assert_eq!(d[0].path.as_deref(), Some(p.as_str()));
+        assert_eq!(d[0].line, Some(line));
+        assert_eq!(d[0].wp.as_deref(), Some(WP));
+        assert_eq!(d[0].severity, Severity::Error);
+        assert_eq!(d[0].code.as_deref(), Some("CX-607"));
+        assert_eq!(
+            d[0].message,
+            format!(
+                "{p}: locked content of {WP} (signature {SIG}) changed; first difference at line {line}"
+            )
+        );
+    }
+
+    #[test]
+    fn editing_the_status_value_does_not_fire() {
+        let r = governed(false);
+        let p = path_of(WP);
+        let text = read(&r, &p).replace("- STATUS: In Progress", "- STATUS: Done");
+        stage(&r, &[(&p, &text)]);
+        expect(&r, &msg("docs: done"), &[]);
+        // The STATUS label is not mutable: renaming it is an edit.
+        let text = read(&r, &p).replace("- STATUS: Done", "- STATE: Done");
+        stage(&r, &[(&p, &text)]);
+        expect(&r, &msg("docs: relabel"), &["lock.locked-packet-edited"]);
+    }
+
+    #[test]
+    fn a_report_appended_after_the_footer_does_not_fire() {
+        let r = governed(false);
+        let p = path_of(WP);
+        let report = "\n## VALIDATION REPORT (2026-01-02)\nVerdict: PASS\n- src/storage/mod.rs:1\n";
+        stage(&r, &[(&p, &format!("{}{report}", read(&r, &p)))]);
+        expect(&r, &msg("docs: validation report"), &[]);
+        // The same report inserted above the footer is an edit of the locked content.
+        let r = governed(false);
+        let text = read(&r, &p).replace(
+            "---\n\n**Last Updated:**",
+            &format!("{report}\n---\n\n**Last Updated:**"),
+        );
+        stage(&r, &[(&p, &text)]);
+        expect(
+            &r,
+            &msg("docs: validation report"),
+            &["lock.locked-packet-edited"],
+        );
+    }
+
+    #[test]
+    fn renaming_a_locked_packet_fires() {
+        let r = governed(false);
+        let v2 = path_of("WP-1-Storage-Layer-v2");
+        r.git(&["mv", &path_of(WP), &v2]);
+        let d = expect(&r, "docs: rename", &["lock.locked-packet-edited"]);
+        assert_eq!(d[0].path.as_deref(), Some(path_of(WP).as_str()));
+        assert_eq!(d[0].wp.as_deref(), Some(WP));
+        assert_eq!(
+            d[0].message,
+            format!(
+                "{}: locked packet {WP} (signature {SIG}) was renamed to {v2}",
+                path_of(WP)
+            )
+        );
+        // Renaming a packet signed with a placeholder is no lock break.
+        r.git(&["mv", &path_of("WP-1-Draft"), &path_of("WP-1-Draft-v2")]);
+        expect(&r, "docs: rename the draft", &[]);
+    }
+
+    #[test]
+    fn deleting_a_locked_packet_fires() {
+        let r = governed(false);
+        r.git(&["rm", "-q", &path_of(WP)]);
+        let d = expect(&r, "docs: drop", &["lock.locked-packet-edited"]);
+        assert_eq!(d[0].path.as_deref(), Some(path_of(WP).as_str()));
+        assert_eq!(
+            d[0].message,
+            format!(
+                "{}: locked packet {WP} (signature {SIG}) was deleted",
+                path_of(WP)
+            )
+        );
+        // Deleting a packet signed with a placeholder is no lock break.
+        r.git(&["rm", "-q", &path_of("WP-1-Draft")]);
+        expect(&r, "docs: drop the draft", &[]);
+    }
+
+    #[test]
+    fn unlocking_a_locked_packet_fires_and_editing_a_placeholder_signed_one_does_not() {
+        let r = governed(false);
+        let p = path_of(WP);
+        stage(&r, &[(&p, &read(&r, &p).replace(SIG, "<pending>"))]);
+        let d = expect(&r, &msg("docs: unlock"), &["lock.locked-packet-edited"]);
+        assert_eq!(
+            d[0].line,
+            Some(line_of(&read(&r, &p), "**User Signature Locked:**"))
+        );
+        let draft = path_of("WP-1-Draft");
+        let text = read(&r, &draft).replace(
+            "  * src/storage/mod.rs\n",
+            "  * src/storage/mod.rs\n  * src/api/jobs.rs\n",
+        );
+        stage(&r, &[(&draft, &text)]);
+        expect(&r, "docs: widen the draft", &[]);
+    }
+
+    #[test]
+    fn every_changed_packet_is_checked_whatever_the_binding() {
+        let r = governed(false);
+        let other = path_of("WP-1-Other");
+        stage(
+            &r,
+            &[
+                (
+                    "src/storage/mod.rs",
+                    "pub trait Storage { fn get(&self); }\n",
+                ),
+                (&other, &read(&r, &other).replace("LOW", "HIGH")),
+            ],
+        );
+        let d = expect(&r, &msg("feat: storage"), &["lock.locked-packet-edited"]);
+        assert_eq!(d[0].wp.as_deref(), Some("WP-1-Other"));
+        assert_eq!(d[0].path.as_deref(), Some(other.as_str()));
+        assert!(d[0].message.contains(OTHER_SIG), "{}", d[0].message);
+    }
+
+    #[test]
+    fn rewriting_line_endings_only_does_not_fire() {
+        // By design: CRLF is read as LF.
+        let r = governed(false);
+        let p = path_of(WP);
+        stage(&r, &[(&p, &read(&r, &p).replace('\n', "\r\n"))]);
+        expect(&r, &msg("docs: crlf"), &[]);
+    }
+
+    // -- lock.digest-mismatch -----------------------------------------------------------
+
+    #[test]
+    fn the_digest_computed_here_is_the_engines() {
+        let policy = Policy::embedded();
+        let text = packet_text(WP, SIG);
+        let digested = with_digest(&text, &digest_of(&text));
+        let p = wpgate_core::parse_packet(&path_of(WP), &digested, &policy.packet.fields);
+        assert_eq!(
+            wpgate_core::model::packet::lock::digest_matches(&digested, &p, &policy),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn editing_a_digested_packet_fires_both_rules() {
+        let r = governed(true);
+        let p = path_of(WP);
+        let text = read(&r, &p).replace("- **RISK_TIER**: LOW", "- **RISK_TIER**: HIGH");
+        stage(&r, &[(&p, &text)]);
+        let d = expect(
+            &r,
+            &msg("docs: risk"),
+            &["lock.digest-mismatch", "lock.locked-packet-edited"],
+        );
+        let m = of(&d, "lock.digest-mismatch");
+        assert_eq!(m.path.as_deref(), Some(p.as_str()));
+        assert_eq!(m.line, Some(line_of(&text, "**Lock Digest:**")));
+        assert_eq!(m.wp.as_deref(), Some(WP));
+        assert_eq!(m.severity, Severity::Error);
+        assert_eq!(
+            m.message,
+            format!(
+                "locked content of {WP} does not match its lock digest (now {})",
+                digest_of(&text)
+            )
+        );
+    }
+
+    #[test]
+    fn a_status_edit_or_an_appended_report_keeps_the_digest() {
+        let r = governed(true);
+        let p = path_of(WP);
+        stage(
+            &r,
+            &[(
+                &p,
+                &read(&r, &p).replace("STATUS: In Progress", "STATUS: Done"),
+            )],
+        );
+        expect(&r, &msg("docs: done"), &[]);
+        let text = format!("{}\n## VALIDATION REPORT\nVerdict: PASS\n", read(&r, &p));
+        stage(&r, &[(&p, &text)]);
+        expect(&r, &msg("docs: validation report"), &[]);
+    }
+
+    #[test]
+    fn rewriting_only_the_digest_fires_digest_mismatch_alone() {
+        // The digest line is not locked content: only the digest rule sees the change.
+        let r = governed(true);
+        let p = path_of(WP);
+        let text = read(&r, &p);
+        let good = digest_of(&packet_text(WP, SIG));
+        let zero = format!("sha256:{}", "0".repeat(64));
+        stage(&r, &[(&p, &text.replace(&good, &zero))]);
+        let d = expect(&r, &msg("docs: digest"), &["lock.digest-mismatch"]);
+        assert!(
+            d[0].message.ends_with(&format!("(now {good})")),
+            "{}",
+            d[0].message
+        );
+    }
+
+    #[test]
+    fn a_new_packet_is_held_to_its_recorded_digest() {
+        let r = governed(false);
+        let id = "WP-1-Storage-Cache";
+        let text = packet_text(id, SIG);
+        let good = digest_of(&text);
+        stage(
+            &r,
+            &[(
+                &path_of(id),
+                &with_digest(&text, &format!("sha256:{}", "0".repeat(64))),
+            )],
+        );
+        let d = expect(&r, &format!("docs: add [{id}]"), &["lock.digest-mismatch"]);
+        assert_eq!(d[0].wp.as_deref(), Some(id));
+        assert!(
+            d[0].message.ends_with(&format!("(now {good})")),
+            "{}",
+            d[0].message
+        );
+        // The right digest, also upper-case in backticks: quiet.
+        let id = "WP-1-Storage-Pool";
+        let text = packet_text(id, SIG);
+        stage(
+            &r,
+            &[(&path_of(id), &with_digest(&text, &digest_of(&text)))],
+        );
+        expect(&r, &format!("docs: add [{id}]"), &[]);
+        let id = "WP-1-Storage-Index";
+        let text = packet_text(id, SIG);
+        let upper = format!("`{}`", digest_of(&text).to_ascii_uppercase());
+        stage(&r, &[(&path_of(id), &with_digest(&text, &upper))]);
+        expect(&r, &format!("docs: add [{id}]"), &[]);
+    }
+
+    #[test]
+    fn only_changed_packets_are_held_to_their_digest() {
+        // WP-1-Other records a wrong digest; the diff gate judges it once it is touched.
+        let r = governed(false);
+        let other = path_of("WP-1-Other");
+        let bad = with_digest(&read(&r, &other), &format!("sha256:{}", "0".repeat(64)));
+        r.commit_files("docs: a bad digest (unchecked commit)", &[(&other, &bad)]);
+        stage(
+            &r,
+            &[(
+                "src/storage/mod.rs",
+                "pub trait Storage { fn get(&self); }\n",
+            )],
+        );
+        expect(&r, &msg("feat: storage"), &[]);
+        let text = format!("{bad}\n## VALIDATION REPORT\nVerdict: PASS\n");
+        stage(&r, &[(&other, &text)]);
+        let d = expect(&r, &msg("docs: report"), &["lock.digest-mismatch"]);
+        assert_eq!(d[0].wp.as_deref(), Some("WP-1-Other"));
+    }
+
+    #[test]
+    fn a_deleted_digested_packet_is_a_lock_break_not_a_digest_mismatch() {
+        let r = governed(true);
+        r.git(&["rm", "-q", &path_of(WP)]);
+        expect(&r, "docs: drop", &["lock.locked-packet-edited"]);
+    }
+}
