@@ -48,15 +48,27 @@ fn unborn_head_and_initial_commit() {
     r.write("src/storage/mod.rs", "pub trait Storage {}\n");
     r.git(&["add", "-A"]);
     let g = gated_from(r);
-    // Unborn HEAD: the staged check compares against the empty tree.
-    everywhere(&g, &wp_msg("feat: initial"), &[], &[]);
-    // The same on an unborn branch with an out-of-scope file.
+    // Unborn HEAD: the staged check compares against the empty tree, and nothing is
+    // trusted yet, so the packet the initial commit brings authorises nothing.
+    everywhere(
+        &g,
+        &wp_msg("feat: initial"),
+        &[],
+        &["binding.unapproved-packet"],
+    );
+    // The same on an unborn branch with an out-of-scope file: refused as unapproved
+    // (the packet is judged only once it is trusted).
     let r = TestRepo::new();
     r.write(&format!("docs/task_packets/{WP}.md"), locked_packet());
     r.write("src/api/jobs.rs", "// x\n");
     r.git(&["add", "-A"]);
     let g = gated_from(r);
-    everywhere(&g, &wp_msg("feat: initial"), &[], &["scope.out-of-scope"]);
+    everywhere(
+        &g,
+        &wp_msg("feat: initial"),
+        &[],
+        &["binding.unapproved-packet"],
+    );
 }
 
 #[test]
@@ -509,12 +521,21 @@ fn conflicted_merge_resolution_is_checked() {
         "conflict expected"
     );
     // Resolve: storage differs from both parents (checked, in scope); jobs takes side's
-    // version (not checked here).
+    // version. Both sides changed jobs, so picking one is the merge's own choice, and
+    // checked (issue 12: a path is taken from a parent only when the first parent still
+    // holds the merge-base version).
     g.stage(&[("src/storage/mod.rs", "// resolved\n")]);
     git(dir, &["checkout", "-q", "--theirs", "src/api/jobs.rs"]);
     git(dir, &["add", "src/api/jobs.rs"]);
     let mf = g.r.dir.path().join("MSG");
     std::fs::write(&mf, wp_msg("merge side")).expect("msg");
+    let out = json_ro(dir, &["commit-msg", mf.to_str().expect("utf-8")]);
+    assert_eq!(
+        verdict_of(&out, "resolved merge, a side picked"),
+        ["scope.out-of-scope"]
+    );
+    // Only storage resolved by hand, jobs kept as main had it: in scope, accepted.
+    git(dir, &["checkout", "-q", "HEAD", "--", "src/api/jobs.rs"]);
     let out = json_ro(dir, &["commit-msg", mf.to_str().expect("utf-8")]);
     assert_eq!(verdict_of(&out, "resolved merge"), Vec::<String>::new());
     // A resolution that writes an out-of-scope path anew is refused.

@@ -509,8 +509,11 @@ fn content_rules_see_only_added_lines_and_skip_large_files_with_a_note() {
         )],
     );
     assert_eq!((code, rules(&v)), (0, vec![]), "{v:#}");
-    // Above the size bound: a note, never silence.
+    // Above the size bound: a note, never silence. (The bound is the trusted policy's:
+    // committed first, on its own.)
     r.write("wpgate.toml", "[limits]\nmax_content_bytes = 64\n");
+    r.git(&["add", "wpgate.toml"]);
+    r.git(&["commit", "-q", "--no-verify", "-m", "gov: content bound"]);
     let (code, v) = commit_and_check(
         &r,
         &format!("big [{WP}]"),

@@ -1,6 +1,7 @@
 //! Binding rules on real repositories: `binding.no-packet` (a change to governed paths
-//! names no task packet) and `binding.unknown-packet` (the packet it names does not
-//! exist), through [`Gate::staged`] (commit-msg) and [`Gate::commits`] (`check --commit`),
+//! names no task packet), `binding.unknown-packet` (the packet it names does not
+//! exist) and `binding.unapproved-packet` (it exists only in the change, not in the
+//! trusted revision), through [`Gate::staged`] (commit-msg) and [`Gate::commits`] (`check --commit`),
 //! for every binding source (subject, `Work-Packet:` trailer, branch, `WPGATE_WP`).
 //!
 //! Every repository is built with the git CLI (real `git commit`); every gate run is
@@ -553,8 +554,9 @@ fn a_packet_is_found_by_its_task_id_not_its_file_name() {
 }
 
 #[test]
-fn a_packet_added_by_the_same_change_is_known() {
-    // The bound packet is looked up as it stands after the change.
+fn a_packet_added_by_the_same_change_is_unapproved() {
+    // The bound packet is looked up in the trusted revision (here: the change's parent),
+    // never in the change: a packet the change creates authorises nothing yet.
     let r = governed();
     let id = "WP-1-Storage-Sqlite";
     stage(
@@ -564,8 +566,25 @@ fn a_packet_added_by_the_same_change_is_known() {
             ("src/storage/sqlite.rs", "pub struct Sqlite;\n"),
         ],
     );
+    let d = expect(
+        &r,
+        &format!("feat: sqlite [{id}]"),
+        &none(),
+        &["binding.unapproved-packet"],
+    );
+    assert_eq!(d[0].wp.as_deref(), Some(id));
+    assert!(
+        d[0].message.contains("not in the trusted revision"),
+        "{}",
+        d[0].message
+    );
+    // Approved first (its own commit), the same work passes.
+    let r = governed();
+    stage(&r, &[(&packet_path(id), &packet_text(id))]);
+    r.git(&["commit", "-q", "-m", "gov: packet"]);
+    stage(&r, &[("src/storage/sqlite.rs", "pub struct Sqlite;\n")]);
     expect(&r, &format!("feat: sqlite [{id}]"), &none(), &[]);
-    // Without the packet file the id is unknown.
+    // Without the packet file anywhere the id is unknown.
     let id = "WP-1-Storage-Postgres";
     stage(
         &r,
@@ -583,7 +602,7 @@ fn a_packet_added_by_the_same_change_is_known() {
 }
 
 #[test]
-fn a_packet_deleted_by_the_same_change_is_unknown() {
+fn a_packet_deleted_by_the_same_change_still_binds_from_the_trusted_revision() {
     let r = governed();
     r.git(&["rm", "-q", &packet_path(WP)]);
     stage(
@@ -593,18 +612,14 @@ fn a_packet_deleted_by_the_same_change_is_unknown() {
             "pub trait Storage { fn get(&self); }\n",
         )],
     );
-    // Unknown in the new tree, and the lock of the deleted packet is broken.
-    let d = expect(
+    // The trusted revision still has the packet: the work is judged by it (in scope),
+    // and deleting the locked packet is an edit.
+    expect(
         &r,
         &format!("refactor storage [{WP}]"),
         &none(),
-        &["binding.unknown-packet", "lock.locked-packet-edited"],
+        &["lock.locked-packet-edited"],
     );
-    let unknown = d
-        .iter()
-        .find(|d| d.rule == "binding.unknown-packet")
-        .expect("unknown");
-    assert_eq!(unknown.wp.as_deref(), Some(WP));
 }
 
 /// The id a change names is checked whatever paths it touches: an exempt-only change

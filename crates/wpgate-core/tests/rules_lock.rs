@@ -616,7 +616,7 @@ mod real_repo {
                 &with_digest(&text, &format!("sha256:{}", "0".repeat(64))),
             )],
         );
-        let d = expect(&r, &format!("docs: add [{id}]"), &["lock.digest-mismatch"]);
+        let d = expect(&r, &format!("docs: add {id}"), &["lock.digest-mismatch"]);
         assert_eq!(d[0].wp.as_deref(), Some(id));
         assert!(
             d[0].message.ends_with(&format!("(now {good})")),
@@ -630,12 +630,12 @@ mod real_repo {
             &r,
             &[(&path_of(id), &with_digest(&text, &digest_of(&text)))],
         );
-        expect(&r, &format!("docs: add [{id}]"), &[]);
+        expect(&r, &format!("docs: add {id}"), &[]);
         let id = "WP-1-Storage-Index";
         let text = packet_text(id, SIG);
         let upper = format!("`{}`", digest_of(&text).to_ascii_uppercase());
         stage(&r, &[(&path_of(id), &with_digest(&text, &upper))]);
-        expect(&r, &format!("docs: add [{id}]"), &[]);
+        expect(&r, &format!("docs: add {id}"), &[]);
     }
 
     #[test]

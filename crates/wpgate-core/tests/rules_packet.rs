@@ -442,10 +442,11 @@ mod bound_state {
             code_edit(&r, 1);
             expect(&r, &msg(), &[]);
         }
-        // A packet without a STATUS has no inactive one.
+        // A packet without a STATUS is not in an active state: fail closed.
         let r = governed(&packet_text(None, Some(SIG)));
         code_edit(&r, 1);
-        expect(&r, &msg(), &[]);
+        let d = expect(&r, &msg(), &["packet.inactive-status"]);
+        assert!(d[0].message.contains("no STATUS"), "{}", d[0].message);
     }
 
     #[test]
@@ -478,22 +479,35 @@ mod bound_state {
     }
 
     #[test]
-    fn the_status_is_read_as_it_stands_after_the_change() {
-        // STATUS is mutable in a locked packet: closing the packet in the same commit as
-        // more work makes that work inactive...
-        let r = governed(&packet_text(Some("In Progress"), Some(SIG)));
-        stage(
-            &r,
-            &[(&packet_path(), &packet_text(Some("Done"), Some(SIG)))],
-        );
-        code_edit(&r, 1);
-        let d = expect(&r, &msg(), &["packet.inactive-status"]);
-        assert!(d[0].message.contains("`Done`"));
-        // ...and reopening it makes the work active.
+    fn the_status_is_the_trusted_revisions_not_the_changes() {
+        // STATUS is mutable in a locked packet, but the change cannot decide it for
+        // itself: reopening a Validated packet in the same commit as more work leaves
+        // that work inactive...
         let r = governed(&packet_text(Some("Validated"), Some(SIG)));
         stage(
             &r,
             &[(&packet_path(), &packet_text(Some("In Progress"), Some(SIG)))],
+        );
+        code_edit(&r, 1);
+        let d = expect(&r, &msg(), &["packet.inactive-status"]);
+        assert!(d[0].message.contains("`Validated`"), "{}", d[0].message);
+        // ...and deleting the STATUS line of a Validated packet does too (and is a
+        // lock edit)...
+        let r = governed(&packet_text(Some("Validated"), Some(SIG)));
+        stage(&r, &[(&packet_path(), &packet_text(None, Some(SIG)))]);
+        code_edit(&r, 1);
+        let d = expect(
+            &r,
+            &msg(),
+            &["lock.locked-packet-edited", "packet.inactive-status"],
+        );
+        assert!(d.iter().any(|d| d.message.contains("`Validated`")), "{d:?}");
+        // ...while closing an active packet in the same commit as its last work is fine:
+        // the trusted revision still has it in progress.
+        let r = governed(&packet_text(Some("In Progress"), Some(SIG)));
+        stage(
+            &r,
+            &[(&packet_path(), &packet_text(Some("Done"), Some(SIG)))],
         );
         code_edit(&r, 1);
         expect(&r, &msg(), &[]);

@@ -10,7 +10,8 @@
 mod git_common;
 
 use git_common::*;
-use wpgate_core::{Context, Diagnostic, Gate, Policy, Repo, Severity};
+use wpgate_core::gate::authority;
+use wpgate_core::{Context, Diagnostic, Gate, Repo, Severity};
 
 const WP: &str = "WP-1-Storage-Layer";
 const SIG: &str = "ilja010120260900";
@@ -111,11 +112,17 @@ fn stage(r: &TestRepo, files: &[(&str, &str)]) {
     }
 }
 
-fn with_gate<T>(r: &TestRepo, what: &str, f: impl FnOnce(&mut Gate) -> T) -> T {
+/// The gate as the CLI builds it: judged by the trusted base of the change whose tip is
+/// `tip` (`None`: the staged index), with that base's own policy.
+fn with_gate<T>(r: &TestRepo, what: &str, tip: Option<&str>, f: impl FnOnce(&mut Gate) -> T) -> T {
     unchanged(&r.path, what, || {
         let repo = Repo::discover(&r.path).expect("repository");
-        let (policy, _) = Policy::discover(&r.path, None).expect("policy");
-        let mut gate = Gate::new(&repo, &policy).expect("gate");
+        let (base, policy, _) =
+            authority::resolve(&repo, |t| Ok(authority::trusted_base(&repo, t, tip)))
+                .expect("policy");
+        let mut gate = Gate::new(&repo, &policy)
+            .and_then(|g| g.with_base(base))
+            .expect("gate");
         f(&mut gate)
     })
 }
@@ -125,13 +132,13 @@ fn staged(r: &TestRepo, msg: &str) -> Vec<Diagnostic> {
         message: Some(msg.to_string()),
         ..Context::default()
     };
-    with_gate(r, "Gate::staged", |g| {
+    with_gate(r, "Gate::staged", None, |g| {
         g.staged(&ctx).expect("staged").diagnostics
     })
 }
 
 fn committed(r: &TestRepo, sha: &str) -> Vec<Diagnostic> {
-    with_gate(r, "Gate::commits", |g| {
+    with_gate(r, "Gate::commits", Some(sha), |g| {
         g.commits(&[sha.to_string()], &Context::default())
             .expect("commits")
             .diagnostics
@@ -405,7 +412,6 @@ fn a_binding_to_a_missing_packet_is_named_in_the_finding() {
 /// change to the policy file, hence reported". The gate judges the change with the policy
 /// discovered from the work tree, i.e. the edited one, whose `policy.changed` is off.
 #[test]
-#[ignore = "bug: a change that turns policy.changed off in wpgate.toml is judged with the edited policy and not reported (contradicts SECURITY.md T2)"]
 fn turning_the_rule_off_is_itself_reported() {
     let r = governed();
     let off = format!("{POLICY}\n[rules.\"policy.changed\"]\nseverity = \"off\"\n");
@@ -419,7 +425,6 @@ fn turning_the_rule_off_is_itself_reported() {
 
 /// Same cause: a change can grant its own role the policy file and pass.
 #[test]
-#[ignore = "bug: a change that grants its own Role: the policy file in wpgate.toml is judged with the edited policy and passes policy.changed (contradicts SECURITY.md T2)"]
 fn granting_oneself_the_policy_file_is_itself_reported() {
     let r = governed();
     let grant = format!("{POLICY}\n[roles.paths.Me]\nallow = [\"wpgate.toml\"]\n");

@@ -420,7 +420,6 @@ fn a_deny_only_role_from_the_policy() {
 /// `Emitter`, so the findings are dropped: pre-commit lets a lead mapped to the
 /// Orchestrator by `roles.emails` stage `src/` unreported (commit-msg reports it later).
 #[test]
-#[ignore = "bug: with defer_unbound and no binding, role.forbidden-path is emitted into a throwaway Emitter (gate/mod.rs check_changeset) and lost"]
 fn pre_commit_reports_the_email_role_of_an_unbound_change() {
     let r = governed_with(&[("wpgate.toml", EMAIL_POLICY)]);
     r.git(&["config", "user.email", "lead@example.com"]);

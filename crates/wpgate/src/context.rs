@@ -7,8 +7,9 @@
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 
+use wpgate_core::gate::Gate;
 use wpgate_core::git::Repo;
-use wpgate_core::policy::{Policy, PolicySource};
+use wpgate_core::policy::{Policy, PolicySource, TrustPolicy};
 use wpgate_core::report::{self, Format};
 use wpgate_core::rules::Emitter;
 use wpgate_core::source::{WorkTree, Workspace};
@@ -24,6 +25,8 @@ pub struct Ctx {
     pub policy_source: PolicySource,
     pub format: Format,
     pub color: bool,
+    /// `--policy FILE` was given: it overrides the trusted revision's policy.
+    pub explicit_policy: bool,
 }
 
 /// The work tree root around `-C DIR` (or the current directory); the directory itself
@@ -54,6 +57,7 @@ impl Ctx {
             policy_source,
             format: g.format,
             color,
+            explicit_policy: g.policy.is_some(),
         })
     }
 
@@ -143,24 +147,38 @@ pub fn finish(ws: &Workspace, report: &mut Report, full: bool) -> Result<(), Err
 }
 
 /// The packet named by the policy's binding variable (e.g. `WPGATE_WP`), when set.
-pub(crate) fn env_wp(ctx: &Ctx) -> Option<String> {
-    std::env::var(&ctx.policy.binding.env)
+pub(crate) fn env_wp(policy: &Policy) -> Option<String> {
+    std::env::var(&policy.binding.env)
         .ok()
         .filter(|s| !s.trim().is_empty())
+}
+
+/// The trusted base of a change (`find` computes it from `[trust]`) and the policy to
+/// judge it by: the base's own policy, or `--policy FILE` when given. Never the policy
+/// of the work tree or of the change (see `wpgate_core::gate::authority`).
+pub(crate) fn authority(
+    ctx: &Ctx,
+    repo: &Repo,
+    find: impl Fn(&TrustPolicy) -> Result<Option<String>, Error>,
+) -> Result<(Option<String>, Policy), Error> {
+    if ctx.explicit_policy {
+        let base = find(&ctx.policy.trust)?;
+        return Ok((base, ctx.policy.clone()));
+    }
+    let (base, policy, _) = wpgate_core::gate::authority::resolve(repo, find)?;
+    Ok((base, policy))
+}
+
+/// Applies the trusted revision's waivers, orders and prints a gate's report.
+pub(crate) fn gate_finish(ctx: &Ctx, gate: &Gate, mut report: Report) -> Result<u8, Error> {
+    gate.apply_waivers(&mut report)?;
+    report.sort();
+    ctx.emit_report(&report)
 }
 
 /// The git repository around the work tree root.
 pub(crate) fn open_repo(ctx: &Ctx) -> Result<Repo, Error> {
     Repo::discover(&ctx.root)
-}
-
-/// Applies waivers from the work tree's waiver file and prints.
-pub fn gate_report(ctx: &Ctx, mut report: Report) -> Result<u8, Error> {
-    let tree = WorkTree::new(&ctx.root);
-    let ws = Workspace::new(&ctx.policy, &tree);
-    wpgate_core::rules::waiver::apply_from(&ws, &mut report, false)?;
-    report.sort();
-    ctx.emit_report(&report)
 }
 
 /// Writes `buf` to `out` (saying so on stderr), or to stdout, where a reader that went

@@ -2,7 +2,7 @@
 
 use super::{Context, Gate};
 use crate::error::Error;
-use crate::git::Repo;
+use crate::git::{Repo, TreeSource};
 use crate::model::change::{AddedLines, ChangeSet, ChangeStatus, FileChange};
 use crate::policy::Policy;
 use crate::report::Report;
@@ -110,17 +110,27 @@ impl<'r> Gate<'r> {
             let tree = self.repo.tree_source(sha)?;
             if !all_parents && cs.parents.len() > 1 {
                 // A merge against its first parent, like a merge being committed (see
-                // `staged`): a path the merge takes unchanged from another parent came
-                // with that parent's commits, which are checked on their own; only what
-                // the merge itself introduces (differing from every parent) is checked.
-                // Without this a clean merge passed the hooks and failed the push.
+                // `staged`): a path the merge takes from another parent came with that
+                // parent's commits, which are checked on their own; only what the merge
+                // itself introduces is checked. A path counts as taken only when it is
+                // that parent's own change since the merge base and the first parent
+                // still holds the merge-base version (see [`taken_from`]): a revert to an
+                // ancestor's version, a deletion and every governance file are the
+                // merge's own change.
+                let first = self.repo.tree_source(&cs.parents[0])?;
                 let mut keep = vec![true; cs.changes.len()];
                 for parent in &cs.parents[1..] {
                     let other = self.repo.tree_source(parent)?;
+                    let base = match self.repo.merge_base(&cs.parents[0], parent) {
+                        Some(b) => Some(self.repo.tree_source(&b)?),
+                        None => None,
+                    };
                     for (k, c) in keep.iter_mut().zip(&cs.changes) {
-                        *k &= !c.paths().all(|p| {
-                            tree.blob_id(p) == other.blob_id(p) && tree.mode(p) == other.mode(p)
-                        });
+                        *k &= !(c.status != ChangeStatus::Deleted
+                            && c.paths().all(|p| {
+                                !self.policy.is_governance_file(p)
+                                    && taken_from(p, &tree, &first, &other, base.as_ref())
+                            }));
                     }
                 }
                 let mut flags = keep.iter();
@@ -137,7 +147,8 @@ impl<'r> Gate<'r> {
                 defer_unbound: false,
                 ..ctx.clone()
             };
-            self.check_changeset(&cs, &tree, &ctx, &mut out, added)?;
+            let parent = cs.parents.first().cloned();
+            self.check_changeset(&cs, &tree, parent.as_deref(), &ctx, &mut out, added)?;
             Ok(out.finish())
         }
     }
@@ -176,4 +187,40 @@ pub(super) fn added_for(
                 .collect()
         })
         .collect())
+}
+
+/// A path's version in a tree: blob id and mode (`None`s: absent).
+pub(super) type Version = (Option<String>, Option<u32>);
+
+/// Did a merge whose version of a path is `merged` take it from the parent whose version
+/// is `other`? Only when `other` changed it since the merge base (`base`), and the first
+/// parent still holds the merge-base version (so the merge made no choice of its own).
+/// Without a merge base nothing counts as taken.
+pub(super) fn taken(
+    merged: &Version,
+    first: &Version,
+    other: &Version,
+    base: Option<&Version>,
+) -> bool {
+    let Some(base) = base else {
+        return false;
+    };
+    merged == other && other != base && first == base
+}
+
+/// [`taken`] for a committed merge, reading the versions from the trees.
+pub(super) fn taken_from(
+    path: &str,
+    merged: &TreeSource,
+    first: &TreeSource,
+    other: &TreeSource,
+    base: Option<&TreeSource>,
+) -> bool {
+    let version = |t: &TreeSource| (t.blob_id(path), t.mode(path));
+    taken(
+        &version(merged),
+        &version(first),
+        &version(other),
+        base.map(version).as_ref(),
+    )
 }

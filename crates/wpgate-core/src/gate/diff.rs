@@ -39,13 +39,16 @@ impl DiffRules {
     }
 
     /// Binding, scope, packet-state and role rules for one change set. `packet` is the
-    /// bound packet as it stands after the change (the commit's tree, or the index), `None`
-    /// when no packet has the bound id.
+    /// bound packet as the trusted revision (`trusted` names it) has it, `None` when it
+    /// has no packet of the bound id; `in_change`: the change itself holds one.
+    #[allow(clippy::too_many_arguments)]
     pub fn check(
         &self,
         cs: &ChangeSet,
         binding: Option<&Binding>,
         packet: Option<&Packet>,
+        in_change: bool,
+        trusted: &str,
         role: Option<&str>,
         out: &mut Emitter,
     ) {
@@ -53,7 +56,8 @@ impl DiffRules {
         if let Some(role) = role {
             self.roles.check(cs, role, out);
         }
-        let Some(packet) = binding::check(&governed, binding, packet, out) else {
+        let Some(packet) = binding::check(&governed, binding, packet, in_change, trusted, out)
+        else {
             return;
         };
         if governed.is_empty() {

@@ -13,6 +13,7 @@
 //! dependencies, added dependencies). Git is read through [`crate::git::Repo`] only; the
 //! rules themselves are pure.
 
+pub mod authority;
 mod commits;
 mod diff;
 mod push;
@@ -22,6 +23,8 @@ mod staged;
 pub use diff::DiffRules;
 pub use repo::repo_rules;
 
+use authority::{Authority, AuthorityFiles, NoFiles};
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -30,6 +33,7 @@ use crate::git::Repo;
 use crate::model::change::{AddedLines, ChangeSet, ChangeStatus, FileChange};
 use crate::model::packet::{parse_packet, Packet};
 use crate::policy::Policy;
+use crate::report::Report;
 use crate::rules::binding::Binding;
 use crate::rules::Emitter;
 use crate::source::{FileSource, Workspace};
@@ -56,6 +60,8 @@ pub struct Gate<'r> {
     content: crate::rules::content::ContentChecker,
     /// Parsed packets by blob id: each packet version is parsed once per run.
     packet_cache: HashMap<String, Arc<Packet>>,
+    /// What changes are judged by (see [`authority`]).
+    authority: Authority,
 }
 
 impl<'r> Gate<'r> {
@@ -66,7 +72,62 @@ impl<'r> Gate<'r> {
             rules: DiffRules::new(policy)?,
             content: crate::rules::content::ContentChecker::new(policy)?,
             packet_cache: HashMap::new(),
+            // Without a trusted base, each change is judged by its parent: never by itself.
+            authority: Authority {
+                per_parent: true,
+                ..Authority::default()
+            },
         })
+    }
+
+    /// Judges every change by the trusted revision `base` (see [`authority`]):
+    /// packets, board and statuses come from it, or, with `trust.mode = "parent"`, from
+    /// each change's parent. `None`: nothing is trusted yet (a repository without
+    /// commits), so no packet authorises anything. The policy the gate was made with
+    /// should be the base's ([`authority::policy_at`]).
+    pub fn with_base(mut self, base: Option<String>) -> Result<Self, Error> {
+        let base_tree = match &base {
+            Some(rev) => Some(Arc::new(self.repo.tree_source(rev)?)),
+            None => None,
+        };
+        self.authority = Authority {
+            base,
+            base_tree,
+            per_parent: self.policy.trust.per_parent(),
+        };
+        Ok(self)
+    }
+
+    /// The trusted base, when one was set with [`Gate::with_base`].
+    pub fn base(&self) -> Option<&str> {
+        self.authority.base.as_deref()
+    }
+
+    /// The authority's files for a change whose parent is `parent`.
+    fn authority_files(&self, parent: Option<&str>) -> Result<AuthorityFiles, Error> {
+        if self.authority.per_parent {
+            return Ok(match parent {
+                Some(p) => AuthorityFiles::Parent(self.repo.tree_source(p)?),
+                None => AuthorityFiles::Nothing(NoFiles),
+            });
+        }
+        Ok(match &self.authority.base_tree {
+            Some(t) => AuthorityFiles::Base(t.clone()),
+            None => AuthorityFiles::Nothing(NoFiles),
+        })
+    }
+
+    /// Applies the waivers of the trusted revision (the base; without one, HEAD's
+    /// committed state, never the work tree) to `report`.
+    pub fn apply_waivers(&self, report: &mut Report) -> Result<(), Error> {
+        let head = self.repo.resolve("HEAD").ok();
+        let rev = self.authority.base.clone().or(head);
+        let Some(rev) = rev else {
+            return Ok(());
+        };
+        let tree = self.repo.tree_source(&rev)?;
+        let ws = Workspace::new(self.policy, &tree);
+        crate::rules::waiver::apply_from(&ws, report, false)
     }
 
     /// The bound packet as it stands in `files` (parsed once per blob).
@@ -145,23 +206,41 @@ impl<'r> Gate<'r> {
         }
     }
 
+    /// Every rule over one change set. `files` is the state after the change (the index,
+    /// or the commit's tree): only data, judged. `parent` is the change's parent commit
+    /// (`None`: none), whose tree is the authority in `trust.mode = "parent"`.
     pub(crate) fn check_changeset(
         &mut self,
         cs: &ChangeSet,
         files: &dyn FileSource,
+        parent: Option<&str>,
         ctx: &Context,
         out: &mut Emitter,
         added: Option<Vec<Option<AddedLines>>>,
     ) -> Result<(), Error> {
+        let authority = self.authority_files(parent)?;
+        let trusted_rev = if self.authority.per_parent {
+            parent.map(str::to_string)
+        } else {
+            self.authority.base.clone()
+        };
+        let trusted = authority.describe(trusted_rev.as_deref());
+        let auth = authority.files();
         let message = cs.message.as_deref().or(ctx.message.as_deref());
         let binding: Option<Binding> =
             self.rules
                 .binder
                 .bind(message, ctx.branch.as_deref(), ctx.env_wp.as_deref());
         let role = self.rules.roles.role(message, cs.author_email.as_deref());
+        // The bound packet as the trusted revision has it: its existence, scope, lock and
+        // STATUS are authority, never the change's own version.
         let packet = match &binding {
-            Some(b) => self.find_packet(files, &b.id)?,
+            Some(b) => self.find_packet(auth, &b.id)?,
             None => None,
+        };
+        let in_change = match (&binding, &packet) {
+            (Some(b), None) => self.find_packet(files, &b.id)?.is_some(),
+            _ => false,
         };
         let wp = binding.as_ref().map(|b| b.id.as_str());
 
@@ -171,25 +250,31 @@ impl<'r> Gate<'r> {
                 cs,
                 binding.as_ref(),
                 packet.as_deref(),
+                in_change,
+                &trusted,
                 role.as_deref(),
                 out,
             );
         } else if let Some(role) = role.as_deref() {
-            // Without a binding yet, the role rule still applies.
-            self.rules
-                .check(cs, None, None, Some(role), &mut Emitter::new(self.policy));
-            let _ = role;
+            // Without a binding yet (pre-commit waits for the message), the role rule
+            // still applies, and its findings are reported.
+            self.rules.roles.check(cs, role, out);
         }
 
-        // Policy self-protection.
-        crate::rules::policy::check(
-            cs,
-            binding.as_ref(),
-            packet.as_deref(),
-            role.as_deref(),
-            self.policy,
-            out,
-        );
+        // Policy self-protection (judged under the trusted policy). Like the binding
+        // rules it needs the binding or role: pre-commit without them leaves it to
+        // commit-msg, which sees the message.
+        let deferred = ctx.defer_unbound && binding.is_none() && role.is_none();
+        if !deferred {
+            crate::rules::policy::check(
+                cs,
+                binding.as_ref(),
+                packet.as_deref(),
+                role.as_deref(),
+                self.policy,
+                out,
+            );
+        }
 
         // Lock immutability of every changed packet, and digests of their new versions.
         let policy = self.policy;
@@ -242,8 +327,9 @@ impl<'r> Gate<'r> {
             }
         }
 
-        // Governance rules that look at the diff.
-        let ws = Workspace::new(self.policy, files);
+        // Governance rules that look at the diff, with the trusted revision's spec,
+        // board, packets (dependency status) and OSS register.
+        let ws = Workspace::new(self.policy, auth);
         let changed: Vec<(&str, crate::rules::spec::ChangeKind)> = cs
             .changes
             .iter()

@@ -33,6 +33,7 @@ mod changes;
 mod history;
 mod push;
 mod source;
+mod trust;
 
 pub use history::Touch;
 pub use push::{parse_pre_push, PushUpdate};

@@ -21,6 +21,11 @@ pub const POLICY_FILE_NAMES: &[&str] = &["wpgate.toml", ".wpgate.toml"];
 pub enum PolicySource {
     Embedded,
     File(PathBuf),
+    /// A policy file in the tree of a (trusted) revision.
+    Revision {
+        rev: String,
+        path: String,
+    },
 }
 
 impl Policy {
@@ -125,6 +130,18 @@ impl Policy {
                     format!("unknown rule id `{id}` in [rules] (see `wpgate explain --list`)"),
                 ));
             }
+        }
+        if !matches!(self.trust.mode.as_str(), "base" | "parent") {
+            let span = find_span(text, "mode").unwrap_or(0..0);
+            return Err(PolicyError::at(
+                file,
+                text,
+                span,
+                format!(
+                    "unknown trust.mode `{}`: expected \"base\" or \"parent\"",
+                    self.trust.mode
+                ),
+            ));
         }
         let limit = self.limits.regex_size_limit;
         let mut regexes: Vec<(&str, &str)> = vec![

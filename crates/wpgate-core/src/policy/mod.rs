@@ -26,3 +26,26 @@ impl Policy {
         self.rules.get(rule).and_then(|s| s.code.as_deref())
     }
 }
+
+impl Policy {
+    /// Is `path` one of the files that decide what the gate lets through: a policy file,
+    /// the waiver file, the task board, the signature audit, the packet template, or a
+    /// file in the packets directory? Such files are never waivable and never taken
+    /// unchecked from the other side of a merge.
+    pub fn is_governance_file(&self, path: &str) -> bool {
+        let path = path.trim_start_matches("./");
+        let layout = &self.layout;
+        POLICY_FILE_NAMES.contains(&path)
+            || [
+                &layout.waivers,
+                &layout.task_board,
+                &layout.signature_audit,
+                &layout.template,
+            ]
+            .iter()
+            .any(|g| g.trim_start_matches("./") == path)
+            || path
+                .strip_prefix(layout.packets_dir.trim_end_matches('/'))
+                .is_some_and(|rest| rest.starts_with('/'))
+    }
+}

@@ -19,6 +19,7 @@ pub struct Policy {
     pub lock: LockPolicy,
     pub roles: RolesPolicy,
     pub git: GitPolicy,
+    pub trust: TrustPolicy,
     pub spec: SpecPolicy,
     pub board: BoardPolicy,
     pub deps: DepsPolicy,
@@ -328,6 +329,40 @@ impl Default for GitPolicy {
             merge_parents: "first".into(),
             renames: true,
         }
+    }
+}
+
+/// Which revision is trusted: the authority that policy, waivers, packets (scope, lock,
+/// STATUS, dependencies), board and roles are read from. The change under test is only
+/// data (docs/ARCHITECTURE.md, SECURITY.md).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrustPolicy {
+    /// `base` (the default): the revision the change will merge into, which no commit of
+    /// the change can alter (CI: the pull request base or `--base`; pre-push: what the
+    /// remote has; pre-commit: the merge base of HEAD with its upstream or a protected
+    /// branch, else HEAD). `parent`: each commit is judged by its parent's packets and
+    /// board, for teams that commit packets and code on one branch (no commit can
+    /// authorise itself, but an earlier commit can authorise a later one).
+    pub mode: String,
+    /// Branches whose tips are trusted when HEAD has no upstream (looked up as
+    /// remote-tracking branches first, then local ones).
+    pub protected: Vec<String>,
+}
+
+impl Default for TrustPolicy {
+    fn default() -> Self {
+        TrustPolicy {
+            mode: "base".into(),
+            protected: v(&["main", "master"]),
+        }
+    }
+}
+
+impl TrustPolicy {
+    /// Is each commit judged by its parent (`mode = "parent"`)?
+    pub fn per_parent(&self) -> bool {
+        self.mode == "parent"
     }
 }
 

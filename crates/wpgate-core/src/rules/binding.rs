@@ -35,6 +35,19 @@ pub const RULES: &[RuleInfo] = &[
                (`wpgate packet new`).",
         example: "git commit -m 'feat: cancel jobs [WP-1-Job-Cancle]'",
     },
+    RuleInfo {
+        id: "binding.unapproved-packet",
+        default: Severity::Error,
+        summary:
+            "the change names a packet that exists only in the change, not in the trusted revision",
+        help: "A packet authorises work only once it is approved: merged into the revision the \
+               change is judged against (the pull request base, what the remote has, the \
+               merge base with the protected branch; see [trust] in the policy). A packet \
+               created, or locked, in the change itself authorises nothing: merge the packet \
+               first (its own change, reviewed), then do the work under it.",
+        example: "one commit adds docs/task_packets/WP-1-Evil.md (scope: src/api/) and edits \
+                  src/api/jobs.rs under [WP-1-Evil]",
+    },
 ];
 
 /// Where a binding came from.
@@ -152,12 +165,17 @@ impl Binder {
     }
 }
 
-/// `binding.no-packet` and `binding.unknown-packet` over the governed changes of a change
-/// set. Returns the bound packet when there is one to judge further (bound and found).
+/// `binding.no-packet`, `binding.unknown-packet` and `binding.unapproved-packet` over the
+/// governed changes of a change set. `packet` is the bound packet as the trusted revision
+/// has it; `in_change` says that the change itself holds a packet of that id (so it is
+/// unapproved, not unknown). Returns the trusted packet when there is one to judge
+/// further.
 pub fn check<'p>(
     governed: &[&FileChange],
     binding: Option<&Binding>,
     packet: Option<&'p Packet>,
+    in_change: bool,
+    trusted: &str,
     out: &mut Emitter,
 ) -> Option<&'p Packet> {
     let Some(binding) = binding else {
@@ -178,6 +196,24 @@ pub fn check<'p>(
         return None;
     };
     let Some(packet) = packet else {
+        if in_change {
+            out.emit(
+                diag(
+                    "binding.unapproved-packet",
+                    format!(
+                        "{} names packet {}, which this change creates: it is not in the trusted revision ({trusted}), so it authorises nothing yet",
+                        binding.source.describe(),
+                        binding.id
+                    ),
+                )
+                .with_wp(&binding.id)
+                .with_help(format!(
+                    "merge packet {} first (its own reviewed change), then commit the work under it",
+                    binding.id
+                )),
+            );
+            return None;
+        }
         out.emit(
             diag(
                 "binding.unknown-packet",

@@ -521,8 +521,9 @@ fn line_span(text: &str, line: usize) -> Span {
     Span::new(start, end)
 }
 
-/// The state of the packet a change is bound to: it must be locked (`packet.not-locked`)
-/// and in an active state (`packet.inactive-status`; `active` holds the policy's
+/// The state of the packet a change is bound to, as the trusted revision has it: it must
+/// be locked (`packet.not-locked`) and in an active state (`packet.inactive-status`; a
+/// packet without STATUS is not active; `active` holds the policy's
 /// `scope.active_statuses`, normalised with [`normalise_status`]).
 pub fn check_bound_state(packet: &Packet, active: &[String], out: &mut Emitter) {
     if !packet.is_locked() {
@@ -539,7 +540,22 @@ pub fn check_bound_state(packet: &Packet, active: &[String], out: &mut Emitter) 
             .with_wp(&packet.id),
         );
     }
-    if let Some(st) = &packet.status {
+    let Some(st) = &packet.status else {
+        // No STATUS is no active state: fail closed.
+        out.emit(
+            diag(
+                "packet.inactive-status",
+                format!(
+                    "work committed under {} which has no STATUS, so it is not in an active state",
+                    packet.id
+                ),
+            )
+            .with_path(&packet.path)
+            .with_wp(&packet.id),
+        );
+        return;
+    };
+    {
         if !active.contains(&normalise_status(&st.value)) {
             out.emit(
                 diag(

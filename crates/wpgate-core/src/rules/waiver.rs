@@ -38,7 +38,7 @@ use crate::model::waiver::{parse, phase_le, Date, Expiry, Waiver};
 
 use crate::error::Error;
 use crate::policy::Policy;
-use crate::report::{Report, Severity};
+use crate::report::{Diagnostic, Report, Severity};
 use crate::rules::{diag, Emitter, RuleInfo};
 use crate::source::Workspace;
 
@@ -128,7 +128,7 @@ pub fn apply_with(
             continue;
         }
         for d in report.diagnostics.iter_mut() {
-            if d.severity == Severity::Note || d.waiver.is_some() {
+            if d.severity == Severity::Note || d.waiver.is_some() || !waivable(d, policy) {
                 continue;
             }
             if w.matches(d) {
@@ -204,4 +204,18 @@ pub fn apply_from(ws: &Workspace, report: &mut Report, full_run: bool) -> Result
     }
     report.extend(out.finish());
     Ok(())
+}
+
+/// Can a waiver waive this finding? Never the gate's own protection (`policy.changed`),
+/// the waiver rules themselves, or a finding on a governance file (the policy, the waiver
+/// file, a packet, the board, the signature audit, the packet template): what decides
+/// what the gate lets through cannot be waived away.
+pub fn waivable(d: &Diagnostic, policy: &Policy) -> bool {
+    if d.rule == "policy.changed" || d.rule.starts_with("waiver.") {
+        return false;
+    }
+    match d.path.as_deref() {
+        Some(path) => !policy.is_governance_file(path),
+        None => true,
+    }
 }

@@ -3,13 +3,14 @@
 
 use std::path::Path;
 
+use wpgate_core::gate::authority::trusted_base;
 use wpgate_core::gate::{repo_rules, Context, Gate};
 use wpgate_core::git::Repo;
 use wpgate_core::Error;
 
 use crate::cli::CheckArgs;
 use crate::commands::board::stalled;
-use crate::context::{env_wp, gate_report, open_repo, with_ws, Ctx};
+use crate::context::{authority, env_wp, gate_finish, open_repo, with_ws, Ctx};
 
 /// Checks what `args` names and prints the report.
 pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
@@ -24,7 +25,26 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
         });
     }
     let repo = open_repo(ctx)?;
-    let mut gate = Gate::new(&repo, &ctx.policy)?;
+    // The trusted base: what the change will merge into (see gate::authority).
+    let (base, policy) = if args.staged || args.message_file.is_some() {
+        authority(ctx, &repo, |t| Ok(trusted_base(&repo, t, None)))?
+    } else if let Some(rev) = &args.commit {
+        let sha = repo.resolve(rev)?;
+        authority(ctx, &repo, |t| Ok(trusted_base(&repo, t, Some(&sha))))?
+    } else if let Some(range) = &args.range {
+        let (from, to) = range.split_once("..").unwrap_or(("", range));
+        let to = if to.is_empty() { "HEAD" } else { to };
+        let from = from.trim_end_matches('.');
+        authority(ctx, &repo, |t| {
+            Ok(match from {
+                "" => trusted_base(&repo, t, Some(to)),
+                f => repo.merge_base(f, to),
+            })
+        })?
+    } else {
+        (None, ctx.policy.clone())
+    };
+    let mut gate = Gate::new(&repo, &policy)?.with_base(base)?;
     let branch = repo.head_branch();
     let report = if args.staged || args.message_file.is_some() {
         let message = match &args.message_file {
@@ -34,7 +54,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
         let defer = message.is_none();
         gate.staged(&Context {
             branch,
-            env_wp: env_wp(ctx),
+            env_wp: env_wp(&policy),
             message,
             defer_unbound: defer,
         })?
@@ -44,7 +64,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
             &[sha],
             &Context {
                 branch,
-                env_wp: env_wp(ctx),
+                env_wp: env_wp(&policy),
                 ..Context::default()
             },
         )?
@@ -54,7 +74,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
             &shas,
             &Context {
                 branch,
-                env_wp: env_wp(ctx),
+                env_wp: env_wp(&policy),
                 ..Context::default()
             },
         )?
@@ -63,7 +83,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
             "say what to check: --staged, --commit REV, --range BASE..HEAD or --repo".into(),
         ));
     };
-    gate_report(ctx, report)
+    gate_finish(ctx, &gate, report)
 }
 
 /// A commit message file as git leaves it: comment lines and the scissors part removed.

@@ -17,11 +17,10 @@ use wpgate_core::git::Repo;
 use wpgate_core::report::Format;
 use wpgate_core::report::{github, junit, markdown, sarif, GithubOptions};
 use wpgate_core::rules;
-use wpgate_core::source::{WorkTree, Workspace};
 use wpgate_core::{Error, Report};
 
 use crate::cli::CiArgs;
-use crate::context::{env_wp, Ctx};
+use crate::context::{authority, env_wp, Ctx};
 
 /// What CI is checking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +30,9 @@ pub struct CiRange {
     /// Branch used for binding (the PR head ref or the pushed branch).
     pub branch: Option<String>,
     pub source: String,
+    /// The repository's default branch, when the CI system names it: a range without a
+    /// base (a push creating a branch, only `GITHUB_SHA`) is every commit not on it.
+    pub default_branch: Option<String>,
 }
 
 const ZERO: &str = "0000000000000000000000000000000000000000";
@@ -52,6 +54,7 @@ pub fn detect(args: &CiArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<CiR
             head: args.head.clone().unwrap_or_else(|| "HEAD".into()),
             branch,
             source: "--base".into(),
+            default_branch: None,
         });
     }
     if let (Some(name), Some(path)) = (env("GITHUB_EVENT_NAME"), env("GITHUB_EVENT_PATH")) {
@@ -72,6 +75,7 @@ pub fn detect(args: &CiArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<CiR
                         head: args.head.clone().unwrap_or(head),
                         branch: branch.or_else(|| s("/pull_request/head/ref")),
                         source: format!("GitHub {name} event"),
+                        default_branch: s("/repository/default_branch"),
                     });
                 }
             }
@@ -83,6 +87,7 @@ pub fn detect(args: &CiArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<CiR
                         head: args.head.clone().unwrap_or(after),
                         branch,
                         source: "GitHub push event".into(),
+                        default_branch: s("/repository/default_branch"),
                     });
                 }
             }
@@ -95,6 +100,7 @@ pub fn detect(args: &CiArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<CiR
             head: args.head.clone().unwrap_or(sha),
             branch,
             source: "GITHUB_SHA".into(),
+            default_branch: None,
         });
     }
     Err(Error::Usage(
@@ -139,6 +145,7 @@ fn check(ctx: &Ctx, range: CiRange) -> Result<Checked, Error> {
     let head_sha = repo
         .resolve(&range.head)
         .map_err(|e| missing("head", &range.head, shallow, e))?;
+    let mut base_found: Option<String> = None;
     let shas = match &range.base {
         Some(base) => {
             repo.resolve(base)
@@ -152,7 +159,44 @@ fn check(ctx: &Ctx, range: CiRange) -> Result<Checked, Error> {
                     other => other,
                 })?
         }
-        None => vec![head_sha.clone()],
+        // No base (a push that creates a branch, or only GITHUB_SHA): every commit not on
+        // the default branch, as pre-push checks a new branch; never just the tip, which
+        // would let an earlier --no-verify commit through.
+        None => {
+            let mut names: Vec<String> = range.default_branch.iter().cloned().collect();
+            // The built-in names: the work tree's policy is not trusted to say them.
+            names.extend(wpgate_core::policy::TrustPolicy::default().protected);
+            match repo.protected_tip(&names) {
+                Some(tip) => match repo.merge_base(&tip, &head_sha) {
+                    Some(mb) if mb == head_sha => vec![head_sha.clone()],
+                    Some(mb) => {
+                        base_found = Some(mb.clone());
+                        repo.range(&format!("{mb}..{head_sha}"))?
+                    }
+                    None => {
+                        return Err(Error::Git {
+                            message: format!(
+                                "{}: the head shares no history with the default branch, so which commits are new is unknown",
+                                range.source
+                            ),
+                            help: Some("pass --base REV (WPGATE_BASE)".into()),
+                        })
+                    }
+                },
+                None => {
+                    return Err(Error::Git {
+                        message: format!(
+                            "{}: no base revision, and no default branch ({}) in this checkout to tell which commits are new",
+                            range.source,
+                            if names.is_empty() { "none named".to_string() } else { names.join(", ") }
+                        ),
+                        help: Some(
+                            "pass --base REV (WPGATE_BASE), or fetch the default branch: `git fetch --no-tags origin <default-branch>` (GitHub Actions: actions/checkout with fetch-depth: 0)".into(),
+                        ),
+                    })
+                }
+            }
+        }
     };
     // Run locally on a checked-out branch: bind by that branch, as `check --range` and
     // pre-push do (a run with no branch named anywhere would otherwise disagree).
@@ -162,18 +206,24 @@ fn check(ctx: &Ctx, range: CiRange) -> Result<Checked, Error> {
             .then(|| repo.head_branch())
             .flatten()
     });
-    let mut gate = Gate::new(&repo, &ctx.policy)?;
+    // The trusted base: the merge base of the pull request base (or --base) and the
+    // head; with no base, the head's parent.
+    let (base, policy) = authority(ctx, &repo, |_| {
+        Ok(match range.base.as_ref().or(base_found.as_ref()) {
+            Some(b) => repo.merge_base(b, &head_sha),
+            None => repo.first_parent(&head_sha),
+        })
+    })?;
+    let mut gate = Gate::new(&repo, &policy)?.with_base(base)?;
     let mut report = gate.commits(
         &shas,
         &Context {
             branch,
-            env_wp: env_wp(ctx),
+            env_wp: env_wp(&policy),
             ..Context::default()
         },
     )?;
-    let tree = WorkTree::new(&ctx.root);
-    let ws = Workspace::new(&ctx.policy, &tree);
-    wpgate_core::rules::waiver::apply_from(&ws, &mut report, false)?;
+    gate.apply_waivers(&mut report)?;
     report.sort();
     Ok(Checked {
         report,

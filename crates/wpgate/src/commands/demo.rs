@@ -280,6 +280,72 @@ pub fn run(keep: bool) -> Result<u8, Error> {
         &["ci", "--base", "HEAD~1", "--head", "HEAD"],
         false,
     );
+    // Trusted authority: a packet authorises work only once it is approved (merged).
+    d.quiet("git", &["reset", "-q", "--hard", "origin/main"])?;
+    let api = "WP-1-Api-Jobs";
+    let api_packet = format!(
+        "{}\n---\n\n**Last Updated:** 2026-11-24\n**User Signature Locked:** demo241120261000\n",
+        PACKET
+            .replace(WP, api)
+            .replace(
+                "  * src/storage/mod.rs\n  * src/storage/sqlite.rs\n  * tests/storage_test.rs\n",
+                "  * src/api/jobs.rs\n"
+            )
+            .replace("  * src/api/ (→ WP-1-Api-Refactor)\n", "  * src/storage/\n")
+    );
+    let api_path = format!("docs/task_packets/{api}.md");
+    d.write(&api_path, &api_packet)?;
+    d.write("src/api/jobs.rs", "pub fn jobs() -> usize { 1 }\n")?;
+    d.quiet("git", &["add", &api_path, "src/api/jobs.rs"])?;
+    d.step(
+        "A packet created and used in one change: it is not in the trusted revision yet",
+        &git,
+        &["commit", "-m", &format!("feat: jobs [{api}]")],
+        false,
+    );
+    d.quiet("git", &["reset", "-q", "HEAD", "src/api/jobs.rs"])?;
+    let board = std::fs::read_to_string(d.repo.join("docs/TASK_BOARD.md"))
+        .map_err(|e| io(&d.repo.join("docs/TASK_BOARD.md"), e))?;
+    d.write(
+        "docs/TASK_BOARD.md",
+        &board.replace(
+            "## Done",
+            &format!("- **[{api}]** - Jobs API [IN PROGRESS]\n\n## Done"),
+        ),
+    )?;
+    d.append(
+        "docs/SIGNATURE_AUDIT.md",
+        &format!("| demo241120261000 | Orchestrator | 2026-11-24 10:00 | Task packet lock: {api} | v01.002 | |\n"),
+    )?;
+    d.quiet(
+        "git",
+        &["add", "docs/TASK_BOARD.md", "docs/SIGNATURE_AUDIT.md"],
+    )?;
+    d.step(
+        "The packet on its own, with its board row and audit record, by the Orchestrator",
+        &git,
+        &[
+            "commit",
+            "-m",
+            &format!("gov: packet {api}"),
+            "-m",
+            "Role: Orchestrator",
+        ],
+        true,
+    );
+    d.step(
+        "Approved: merged into main (the push is checked too)",
+        &git,
+        &["push", "origin", "main"],
+        true,
+    );
+    d.quiet("git", &["add", "src/api/jobs.rs"])?;
+    d.step(
+        "The same work, now under an approved packet",
+        &git,
+        &["commit", "-m", &format!("feat: jobs [{api}]")],
+        true,
+    );
     d.step(
         "Repository-level rules: spec anchors, board, dependencies, OSS register, signatures",
         &exe_path,

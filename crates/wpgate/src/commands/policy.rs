@@ -22,6 +22,7 @@ pub fn check(g: &Global, file: Option<&Path>) -> Result<u8, Error> {
     match src {
         PolicySource::Embedded => println!("policy: embedded default (no wpgate.toml) is valid"),
         PolicySource::File(p) => println!("policy: {} is valid", p.display()),
+        PolicySource::Revision { rev, path } => println!("policy: {path} at {rev} is valid"),
     }
     Ok(0)
 }

@@ -3,10 +3,11 @@
 
 use std::io::Read as _;
 
+use wpgate_core::gate::authority::push_base;
 use wpgate_core::gate::Gate;
 use wpgate_core::Error;
 
-use crate::context::{env_wp, gate_report, open_repo, Ctx};
+use crate::context::{authority, env_wp, gate_finish, open_repo, Ctx};
 
 /// Reads the `<local ref> <local sha> <remote ref> <remote sha>` lines from stdin and
 /// checks them.
@@ -24,7 +25,9 @@ pub fn run(ctx: &Ctx, remote: &str) -> Result<u8, Error> {
 /// Gates the commits of every ref update in `input` (the hook's stdin).
 fn check(ctx: &Ctx, remote: &str, input: &str) -> Result<u8, Error> {
     let repo = open_repo(ctx)?;
-    let mut gate = Gate::new(&repo, &ctx.policy)?;
-    let report = gate.push(remote, input, env_wp(ctx))?;
-    gate_report(ctx, report)
+    // The trusted base: what the remote already has.
+    let (base, policy) = authority(ctx, &repo, |t| push_base(&repo, t, input))?;
+    let mut gate = Gate::new(&repo, &policy)?.with_base(base)?;
+    let report = gate.push(remote, input, env_wp(&policy))?;
+    gate_finish(ctx, &gate, report)
 }
