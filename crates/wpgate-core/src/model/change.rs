@@ -107,8 +107,12 @@ impl ChangeSet {
 /// Lines added by one change (see `crate::git::Repo::added_lines`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddedLines {
-    /// One side is binary (a NUL byte in the first 8000 bytes, git's heuristic).
-    Binary,
+    /// One side is binary (a NUL byte in the first 8000 bytes, git's heuristic). The lines
+    /// the change adds are still given, decoded lossily (invalid UTF-8 as U+FFFD, NUL bytes
+    /// kept): a content rule whose include globs name the file scans them as text (rustc
+    /// accepts `// \0`, so a NUL byte must not hide a `.rs` file); a file no include glob
+    /// names is skipped with a `content.skipped` note.
+    Binary(Vec<(usize, String)>),
     /// The new blob is larger than the limit.
     TooLarge { size: u64 },
     /// (1-based line number in the new file, line text without the line ending).
