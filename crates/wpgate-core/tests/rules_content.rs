@@ -459,6 +459,24 @@ mod real_repo {
     }
 
     #[test]
+    fn a_symlink_turned_into_a_rust_file_is_checked() {
+        let r = TestRepo::new();
+        r.commit_files("base", &[("src/lib.rs", "pub fn f() {}\n")]);
+        std::os::unix::fs::symlink("lib.rs", r.path.join("src/evil.rs")).expect("symlink");
+        r.git(&["add", "-A"]);
+        r.git(&["commit", "-q", "-m", "feat: link [WP-1-X]"]);
+        let link = r.head();
+        std::fs::remove_file(r.path.join("src/evil.rs")).expect("rm");
+        r.write("src/evil.rs", "pub fn g() -> u8 { x().unwrap() }\n");
+        r.git(&["add", "-A"]);
+        let want = vec![("content.unwrap".to_string(), "src/evil.rs".to_string(), 1)];
+        assert_eq!(content(&staged(&r)), want, "staged");
+        r.git(&["commit", "-q", "-m", "feat: file [WP-1-X]"]);
+        assert_eq!(content(&commits(&r, &[r.head()])), want, "commit");
+        assert_eq!(content(&commits(&r, &[link, r.head()])), want, "range");
+    }
+
+    #[test]
     fn an_oversized_rust_file_is_noted_in_every_path() {
         let r = TestRepo::new();
         r.commit_files(

@@ -65,9 +65,12 @@ impl FileChange {
         self.old_mode == MODE_GITLINK || self.new_mode == MODE_GITLINK
     }
 
-    /// A symbolic link (mode 120000) on either side.
+    /// The change leaves a symbolic link (mode 120000 on the new side). A link replaced
+    /// by a regular file is not one: its new content is a file like any other (the
+    /// content rules read it; an either-side test let `.unwrap()` in through a link
+    /// turned into a `.rs` file).
     pub fn is_symlink(&self) -> bool {
-        self.old_mode == MODE_SYMLINK || self.new_mode == MODE_SYMLINK
+        self.new_mode == MODE_SYMLINK
     }
 
     /// Only the file mode changed (e.g. 100644 → 100755), not the content.
