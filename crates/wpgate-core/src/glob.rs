@@ -6,8 +6,61 @@
 //! - `migrations/*.sql` is a glob (`*` does not cross `/`, `**` does);
 //! - `src/main.rs` is an exact path, and also a directory of that name if one exists;
 //! - an entry with whitespace is prose, not a pattern (`packet.vague-scope` reports it).
+//!
+//! Exclusions fail closed: OUT_OF_SCOPE entries (and role deny lists, and the protected
+//! policy paths) are matched on the [`fold`]ed path, so `src/API/evil.rs`, `src/api./x.rs`
+//! or `café` spelt with a combining accent are excluded by `src/api/` and `café`: on a
+//! case-insensitive or normalisation-insensitive file system (macOS, Windows) they are the
+//! same file. IN_SCOPE_PATHS stays exact: a path it does not name as written is not in
+//! scope.
+
+use std::borrow::Cow;
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use unicode_normalization::UnicodeNormalization;
+
+/// Code points HFS+ ignores in file names (git's `is_hfs_dotgit` list): `a\u{200C}pi`
+/// and `api` name the same directory on macOS.
+fn hfs_ignorable(c: char) -> bool {
+    matches!(c, '\u{200C}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{206A}'..='\u{206F}' | '\u{FEFF}')
+}
+
+/// The form in which two paths that one common file system (macOS APFS/HFS+, Windows
+/// NTFS) treats as the same file compare equal: Unicode canonical normalisation (NFC),
+/// lower case, HFS+-ignorable code points removed, and trailing dots and spaces of each
+/// component removed (Windows drops them: `api.` is `api`). Plain lower-case ASCII paths,
+/// the usual case, are returned as they are, without allocating.
+pub fn fold(path: &str) -> Cow<'_, str> {
+    let plain = path
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        && !path
+            .split('/')
+            .any(|c| c.len() > 1 && c.ends_with(['.', ' ']) && c != "..");
+    if plain {
+        return Cow::Borrowed(path);
+    }
+    let lower: String = path
+        .nfd()
+        .filter(|c| !hfs_ignorable(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    let lower: String = lower.nfc().collect();
+    let mut out = String::with_capacity(lower.len());
+    for (i, c) in lower.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if c == "." || c == ".." {
+            out.push_str(c);
+        } else {
+            let t = c.trim_end_matches(['.', ' ']);
+            // A component of only dots or spaces keeps its form.
+            out.push_str(if t.is_empty() { c } else { t });
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Is this scope entry a path pattern (as opposed to prose)?
 pub fn is_pattern(entry: &str) -> bool {
@@ -77,17 +130,30 @@ pub struct PathSet {
     /// Pattern index → the entry it came from.
     origin: Vec<usize>,
     pub entries: Vec<String>,
+    /// Patterns compiled [`fold`]ed, and paths folded before matching (exclusions).
+    folded: bool,
 }
 
 impl PathSet {
     /// Compiles scope entries (prose is skipped); entries whose glob does not parse are
     /// returned as errors `(entry, message)` and skipped.
     pub fn from_entries<S: AsRef<str>>(entries: &[S]) -> (PathSet, Vec<(String, String)>) {
+        PathSet::entries_set(entries, false)
+    }
+
+    /// [`PathSet::from_entries`] for exclusions: matches [`fold`]ed paths (see the module
+    /// documentation).
+    pub fn from_entries_folded<S: AsRef<str>>(entries: &[S]) -> (PathSet, Vec<(String, String)>) {
+        PathSet::entries_set(entries, true)
+    }
+
+    fn entries_set<S: AsRef<str>>(entries: &[S], folded: bool) -> (PathSet, Vec<(String, String)>) {
         let mut b = GlobSetBuilder::new();
         let mut origin = Vec::new();
         let mut bad = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             for g in entry_globs(e.as_ref()) {
+                let g = if folded { fold(&g).into_owned() } else { g };
                 match glob(&g) {
                     Ok(g) => {
                         b.add(g);
@@ -103,6 +169,7 @@ impl PathSet {
                 set,
                 origin,
                 entries: entries.iter().map(|e| e.as_ref().to_string()).collect(),
+                folded,
             },
             bad,
         )
@@ -110,10 +177,24 @@ impl PathSet {
 
     /// Compiles policy globs as written (`docs/**`, `*.md`).
     pub fn from_globs<S: AsRef<str>>(globs: &[S]) -> PathSet {
+        PathSet::globs_set(globs, false)
+    }
+
+    /// [`PathSet::from_globs`] for exclusions (role deny lists): matches [`fold`]ed paths.
+    pub fn from_globs_folded<S: AsRef<str>>(globs: &[S]) -> PathSet {
+        PathSet::globs_set(globs, true)
+    }
+
+    fn globs_set<S: AsRef<str>>(globs: &[S], folded: bool) -> PathSet {
         let mut b = GlobSetBuilder::new();
         let mut origin = Vec::new();
         for (i, g) in globs.iter().enumerate() {
-            if let Ok(g) = glob(g.as_ref()) {
+            let g = if folded {
+                fold(g.as_ref())
+            } else {
+                Cow::Borrowed(g.as_ref())
+            };
+            if let Ok(g) = glob(&g) {
                 b.add(g);
                 origin.push(i);
             }
@@ -122,17 +203,32 @@ impl PathSet {
             set: b.build().unwrap_or_else(|_| GlobSet::empty()),
             origin,
             entries: globs.iter().map(|e| e.as_ref().to_string()).collect(),
+            folded,
         }
     }
 
+    /// Does this set match folded paths?
+    pub fn is_folded(&self) -> bool {
+        self.folded
+    }
+
     pub fn is_match(&self, path: &str) -> bool {
-        self.set.is_match(path)
+        if self.folded {
+            self.set.is_match(fold(path).as_ref())
+        } else {
+            self.set.is_match(path)
+        }
     }
 
     /// The first entry matching `path`.
     pub fn matching_entry(&self, path: &str) -> Option<&str> {
+        let path = if self.folded {
+            fold(path)
+        } else {
+            Cow::Borrowed(path)
+        };
         self.set
-            .matches(path)
+            .matches(path.as_ref())
             .first()
             .and_then(|&i| self.origin.get(i))
             .and_then(|&e| self.entries.get(e))
@@ -181,7 +277,7 @@ impl Scope {
             .iter()
             .filter_map(|e| leading_path(e.as_ref()))
             .collect();
-        let mut outside_set = PathSet::from_entries(&out_paths).0;
+        let mut outside_set = PathSet::from_entries_folded(&out_paths).0;
         outside_set.entries = out_paths.iter().map(|s| s.to_string()).collect();
         Scope {
             inside: PathSet::from_entries(inside).0,

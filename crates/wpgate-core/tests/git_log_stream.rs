@@ -4,7 +4,7 @@
 mod git_common;
 
 use git_common::{git, TestRepo};
-use wpgate_core::git::Repo;
+use wpgate_core::git::{AddedLines, Repo};
 
 fn all_commits(r: &TestRepo) -> Vec<String> {
     git(&r.path, &["rev-list", "--reverse", "--topo-order", "HEAD"])
@@ -131,11 +131,14 @@ fn an_unknown_commit_is_an_error_not_a_silent_skip() {
 }
 
 /// Added lines read through the `git cat-file --batch` child equal libgit2's, for text,
-/// binary, over-the-limit, new, renamed and mode-only changes, in one batch.
+/// binary, over-the-limit, new, renamed and mode-only changes, in one batch; binary
+/// blobs (a NUL byte) come with their added lines on both paths.
 #[test]
 fn added_lines_through_cat_file_match_libgit2() {
     let r = TestRepo::new();
     r.write("bin.dat", b"\0\x01binary\0".as_slice());
+    r.write("was_bin.rs", b"\0 binary once\n".as_slice());
+    r.git(&["add", "-A"]);
     r.commit_files(
         "base",
         &[
@@ -148,6 +151,16 @@ fn added_lines_through_cat_file_match_libgit2() {
     r.write("big.rs", "line\n".repeat(5000));
     r.write("new.rs", "fn fresh() {}\n");
     r.write("bin.dat", b"\0\x02still binary\0".as_slice());
+    r.write(
+        "nul.rs",
+        b"// \0 rustc accepts this\nfn g() { x.unwrap() }\n\xff\xfe\0 y.unwrap()\r\n".as_slice(),
+    );
+    r.write("was_bin.rs", "fn h() { z.unwrap() }\n");
+    // A NUL byte past git's 8000-byte window: text to both.
+    r.write(
+        "late_nul.rs",
+        format!("{}// \0\nq.unwrap();\n", "//\n".repeat(3000)),
+    );
     r.git(&["add", "-A"]);
     r.git(&["update-index", "--chmod=+x", "m.rs"]);
     r.git(&["mv", "new.rs", "renamed.rs"]);
@@ -168,4 +181,28 @@ fn added_lines_through_cat_file_match_libgit2() {
             .collect();
         assert_eq!(got, want, "limit {limit}");
     }
+    let repo_lines = |path: &str| {
+        let c = changes.iter().find(|c| c.path() == path).expect(path);
+        let mut reader = repo.blob_reader();
+        let many = repo
+            .added_lines_many(&mut reader, std::slice::from_ref(c), 1_000_000)
+            .unwrap()
+            .pop()
+            .unwrap();
+        assert_eq!(many, repo.added_lines(c, 1_000_000).unwrap(), "{path}");
+        many
+    };
+    assert_eq!(
+        repo_lines("nul.rs"),
+        AddedLines::Binary(vec![
+            (1, "// \0 rustc accepts this".into()),
+            (2, "fn g() { x.unwrap() }".into()),
+            (3, "\u{fffd}\u{fffd}\0 y.unwrap()".into()),
+        ])
+    );
+    assert_eq!(
+        repo_lines("was_bin.rs"),
+        AddedLines::Binary(vec![(1, "fn h() { z.unwrap() }".into())])
+    );
+    assert!(matches!(repo_lines("late_nul.rs"), AddedLines::Lines(l) if l.len() == 3002));
 }

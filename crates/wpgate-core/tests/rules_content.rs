@@ -309,3 +309,191 @@ fn oversized_files_are_noted_not_dropped() {
     assert_eq!(d[0].severity, Severity::Note);
     assert!(d[0].message.contains("5000") && d[0].message.contains("100"));
 }
+
+#[test]
+fn a_binary_file_named_by_an_include_glob_is_scanned_and_others_are_noted() {
+    let rule = |id: &str, include: &[&str]| ContentRule {
+        id: id.into(),
+        pattern: r"SECRET|\.unwrap\(\)".into(),
+        include: include.iter().map(|s| s.to_string()).collect(),
+        exclude: vec![],
+        message: "found".into(),
+        severity: Level::Error,
+        skip_rust_tests: false,
+        skip_code: false,
+    };
+    let mut policy = Policy::default();
+    policy.content.rules = vec![rule("custom.any", &[]), rule("custom.rs", &["**/*.rs"])];
+    let checker = ContentChecker::new(&policy).unwrap();
+    let nul = lines(&["// \0 rustc accepts this", "fn f() { x.unwrap(); }"]);
+    // Named by custom.rs's include: scanned as text, by every rule that applies.
+    let mut out = Emitter::new(&policy);
+    checker.check_binary("src/lib.rs", &nul, None, &mut out);
+    let d = out.finish().diagnostics;
+    assert_eq!(
+        rules_of(&d),
+        vec![("custom.any", 2), ("custom.rs", 2)],
+        "{d:#?}"
+    );
+    // Only an include-less rule looks at it: skipped, with a note naming it.
+    let mut out = Emitter::new(&policy);
+    checker.check_binary("assets/logo.png", &lines(&["\0SECRET"]), None, &mut out);
+    let d = out.finish().diagnostics;
+    assert_eq!(rules_of(&d), vec![("content.skipped", 0)], "{d:#?}");
+    assert_eq!(d[0].severity, Severity::Note);
+    assert_eq!(d[0].path.as_deref(), Some("assets/logo.png"));
+    assert!(d[0].message.contains("binary"), "{}", d[0].message);
+    // No rule looks at it at all: nothing to say.
+    let only_rs = ContentChecker::from_rules(&[rule("custom.rs", &["**/*.rs"])], 1 << 20).unwrap();
+    let mut out = Emitter::new(&policy);
+    only_rs.check_binary("assets/logo.png", &lines(&["\0SECRET"]), None, &mut out);
+    assert!(out.finish().diagnostics.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------
+// On real repositories: a NUL byte in a `.rs` file must not hide it from the content
+// rules, whether the change is judged staged and one commit at a time (libgit2) or as a
+// range (`git log` and `git cat-file --batch` children).
+
+mod git_common;
+
+mod real_repo {
+    use super::git_common::*;
+    use wpgate_core::{Context, Diagnostic, Gate, Policy, Repo};
+
+    fn with_gate<T>(r: &TestRepo, f: impl FnOnce(&mut Gate) -> T) -> T {
+        unchanged(&r.path, "gate", || {
+            let repo = Repo::discover(&r.path).expect("repository");
+            let (policy, _) = Policy::discover(&r.path, None).expect("policy");
+            let mut gate = Gate::new(&repo, &policy).expect("gate");
+            f(&mut gate)
+        })
+    }
+
+    /// (rule, commit index or "staged", path, line) of every content.* finding.
+    fn content(d: &[Diagnostic]) -> Vec<(String, String, usize)> {
+        let mut v: Vec<_> = d
+            .iter()
+            .filter(|d| d.rule.starts_with("content."))
+            .map(|d| {
+                (
+                    d.rule.clone(),
+                    d.path.clone().unwrap_or_default(),
+                    d.line.unwrap_or(0),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn staged(r: &TestRepo) -> Vec<Diagnostic> {
+        let ctx = Context {
+            message: Some("feat: x [WP-1-X]".into()),
+            ..Context::default()
+        };
+        with_gate(r, |g| g.staged(&ctx).expect("staged").diagnostics)
+    }
+
+    fn commits(r: &TestRepo, shas: &[String]) -> Vec<Diagnostic> {
+        with_gate(r, |g| {
+            g.commits(shas, &Context::default())
+                .expect("commits")
+                .diagnostics
+        })
+    }
+
+    #[test]
+    fn a_nul_byte_does_not_hide_a_rust_file() {
+        let r = TestRepo::new();
+        r.write("src/old_bin.rs", b"\0 was binary\n".as_slice());
+        r.git(&["add", "-A"]);
+        r.commit_files("base", &[("src/lib.rs", "pub fn f() {}\n")]);
+        let base = r.head();
+        // A new file with a NUL byte in a comment, an old binary file turned to text, a
+        // NUL byte and invalid UTF-8 on the same line as the call.
+        r.write(
+            "src/evil.rs",
+            b"// \0 rustc accepts a NUL in a comment\npub fn g() -> u8 { x().unwrap() }\n"
+                .as_slice(),
+        );
+        r.write(
+            "src/old_bin.rs",
+            "pub fn h() -> u8 { y().expect(\"now text\") }\n",
+        );
+        r.write(
+            "src/lib.rs",
+            b"pub fn f() {}\npub fn k() { z(\"\xff\0\").unwrap(); }\n".as_slice(),
+        );
+        r.git(&["add", "-A"]);
+        let want = vec![
+            ("content.unwrap".to_string(), "src/evil.rs".to_string(), 2),
+            ("content.unwrap".to_string(), "src/lib.rs".to_string(), 2),
+            (
+                "content.unwrap".to_string(),
+                "src/old_bin.rs".to_string(),
+                1,
+            ),
+        ];
+        assert_eq!(
+            content(&staged(&r)),
+            want,
+            "staged (pre-commit, commit-msg)"
+        );
+        r.git(&["commit", "-q", "-m", "feat: x [WP-1-X]"]);
+        let bad = r.head();
+        r.commit_files("feat: y [WP-1-X]", &[("README.md", "readme\n")]);
+        let after = r.head();
+        assert_eq!(
+            content(&commits(&r, std::slice::from_ref(&bad))),
+            want,
+            "one commit"
+        );
+        // A range: `git log` child and `git cat-file --batch` for the blobs.
+        assert_eq!(
+            content(&commits(&r, &[bad.clone(), after.clone()])),
+            want,
+            "range"
+        );
+        let _ = base;
+    }
+
+    #[test]
+    fn a_symlink_turned_into_a_rust_file_is_checked() {
+        let r = TestRepo::new();
+        r.commit_files("base", &[("src/lib.rs", "pub fn f() {}\n")]);
+        std::os::unix::fs::symlink("lib.rs", r.path.join("src/evil.rs")).expect("symlink");
+        r.git(&["add", "-A"]);
+        r.git(&["commit", "-q", "-m", "feat: link [WP-1-X]"]);
+        let link = r.head();
+        std::fs::remove_file(r.path.join("src/evil.rs")).expect("rm");
+        r.write("src/evil.rs", "pub fn g() -> u8 { x().unwrap() }\n");
+        r.git(&["add", "-A"]);
+        let want = vec![("content.unwrap".to_string(), "src/evil.rs".to_string(), 1)];
+        assert_eq!(content(&staged(&r)), want, "staged");
+        r.git(&["commit", "-q", "-m", "feat: file [WP-1-X]"]);
+        assert_eq!(content(&commits(&r, &[r.head()])), want, "commit");
+        assert_eq!(content(&commits(&r, &[link, r.head()])), want, "range");
+    }
+
+    #[test]
+    fn an_oversized_rust_file_is_noted_in_every_path() {
+        let r = TestRepo::new();
+        r.commit_files(
+            "base",
+            &[("wpgate.toml", "[limits]\nmax_content_bytes = 64\n")],
+        );
+        r.write(
+            "src/big.rs",
+            format!("// \0\n{}", "x.unwrap();\n".repeat(20)),
+        );
+        r.git(&["add", "-A"]);
+        let want = vec![("content.skipped".to_string(), "src/big.rs".to_string(), 0)];
+        assert_eq!(content(&staged(&r)), want);
+        r.git(&["commit", "-q", "-m", "feat: big [WP-1-X]"]);
+        let big = r.head();
+        r.commit_files("feat: y [WP-1-X]", &[("README.md", "readme\n")]);
+        assert_eq!(content(&commits(&r, std::slice::from_ref(&big))), want);
+        assert_eq!(content(&commits(&r, &[big, r.head()])), want);
+    }
+}

@@ -436,3 +436,116 @@ fn granting_oneself_the_policy_file_is_itself_reported() {
     let d = committed(&r, &r.head());
     assert_eq!(policy_findings(&d).len(), 1, "{d:#?}");
 }
+
+#[test]
+fn a_case_or_normalisation_variant_of_a_protected_file_is_that_file() {
+    // On a case-insensitive checkout (macOS, Windows) each of these paths is the policy or
+    // the waiver file; WP-1-Broad covers them for scope.out-of-scope, not for the policy.
+    // (`*.toml` is exact too: `WPGATE.TOML` is not in WP-1-Broad's scope.)
+    for (path, name, what, want) in [
+        (
+            "WPGATE.TOML",
+            "wpgate.toml",
+            "policy file",
+            &["policy.changed", "scope.out-of-scope"][..],
+        ),
+        (
+            "Wpgate.toml",
+            "wpgate.toml",
+            "policy file",
+            &["policy.changed"][..],
+        ),
+        (
+            ".WPGATE.toml",
+            ".wpgate.toml",
+            "policy file",
+            &["policy.changed"][..],
+        ),
+        (
+            "docs/waivers.toml",
+            "docs/WAIVERS.toml",
+            "waiver file",
+            &["policy.changed"][..],
+        ),
+        (
+            "docs/Signature_Audit.md",
+            "docs/SIGNATURE_AUDIT.md",
+            "signature audit",
+            &["policy.changed"][..],
+        ),
+    ] {
+        let r = governed();
+        stage(
+            &r,
+            &[(path, "[rules.\"policy.changed\"]\nseverity = \"off\"\n")],
+        );
+        let d = expect(&r, "chore: tune [WP-1-Broad]", want);
+        let p = policy_findings(&d);
+        assert_eq!(p.len(), 1, "{d:#?}");
+        assert_eq!(p[0].0, path);
+        assert_eq!(
+            p[0].1,
+            format!(
+                "{path} ({what}: the same file as {name} on a case-insensitive file system) \
+                 changed, but the bound packet WP-1-Broad does not name {path} in its \
+                 IN_SCOPE_PATHS and the commit names no role"
+            )
+        );
+    }
+    // Authorisation stays exact: a packet naming `wpgate.toml` does not name `Wpgate.toml`,
+    // a role allowed `wpgate.toml` is not allowed `WPGATE.TOML`.
+    let r = governed();
+    stage(&r, &[("Wpgate.toml", "# lax\n")]);
+    expect(
+        &r,
+        "chore: tune [WP-1-Gate-Policy]",
+        &["policy.changed", "scope.out-of-scope"],
+    );
+    stage(&r, &[("WPGATE.TOML", "# lax\n")]);
+    let d = expect(
+        &r,
+        "chore: tune [WP-1-Gate-Policy]\n\nRole: Lead",
+        &[
+            "policy.changed",
+            "role.forbidden-path",
+            "scope.out-of-scope",
+        ],
+    );
+    let d = of_rule(&d, "policy.changed");
+    assert!(
+        d[0].message
+            .contains("role Lead is not granted WPGATE.TOML"),
+        "{}",
+        d[0].message
+    );
+}
+
+#[test]
+fn a_role_deny_list_covers_every_spelling_of_a_protected_file() {
+    let r = governed();
+    // The lead may write the policy and the TOML files of docs/, but not the waivers.
+    stage(
+        &r,
+        &[(
+            "wpgate.toml",
+            "[roles.paths.Lead]\nallow = [\"wpgate.toml\", \"docs/*.toml\"]\ndeny = [\"docs/WAIVERS.toml\"]\n",
+        )],
+    );
+    expect(&r, "chore: lead policy [WP-1-Broad]\n\nRole: Lead", &[]);
+    stage(&r, &[("docs/notes.toml", "# notes\n")]);
+    expect(&r, "docs: notes [WP-1-Broad]\n\nRole: Lead", &[]);
+    stage(&r, &[("docs/waivers.toml", "[[waiver]]\n")]);
+    // The deny list names the waiver file; both rules see through the spelling.
+    let d = expect(
+        &r,
+        "chore: waive [WP-1-Broad]\n\nRole: Lead",
+        &["policy.changed", "role.forbidden-path"],
+    );
+    assert!(d
+        .iter()
+        .all(|d| d.path.as_deref() == Some("docs/waivers.toml")));
+}
+
+fn of_rule<'d>(d: &'d [Diagnostic], rule: &str) -> Vec<&'d Diagnostic> {
+    d.iter().filter(|d| d.rule == rule).collect()
+}

@@ -443,3 +443,43 @@ fn pre_commit_reports_the_email_role_of_an_unbound_change() {
     );
     assert_eq!(rules(&d), ["role.forbidden-path"], "{d:#?}");
 }
+
+#[test]
+fn a_deny_list_matches_whatever_the_case_and_normalisation() {
+    // A Coder may write anything but the schema and the café module; on macOS or
+    // Windows each path below is one of those files.
+    let r = governed_with(&[(
+        "wpgate.toml",
+        "[roles.paths.Coder]\ndeny = [\"src/storage/schema.rs\", \"src/storage/caf\u{e9}/**\"]\n",
+    )]);
+    for p in [
+        "src/storage/SCHEMA.rs",
+        "src/storage/schema.rs.",
+        "SRC/Storage/Schema.RS",
+        "src/storage/cafe\u{301}/menu.rs",
+        "src/storage/CAF\u{c9}/menu.rs",
+    ] {
+        stage(&r, &[(p, "pub struct Schema;\n")]);
+        let d = expect(
+            &r,
+            &format!("feat: storage [{WP}]\n\nRole: Coder"),
+            &["role.forbidden-path", "scope.out-of-scope"],
+        );
+        let f = of(&d, "role.forbidden-path");
+        assert_eq!(f[0].path.as_deref(), Some(p), "{d:#?}");
+        assert_eq!(
+            f[0].message,
+            format!("{p}: role Coder may not write this path")
+        );
+    }
+    // An allow list stays exact: the Orchestrator's `docs/TASK_BOARD.md` does not allow
+    // `docs/task_board.md`.
+    stage(&r, &[("docs/task_board.md", BOARD)]);
+    let d = expect(
+        &r,
+        "docs: board\n\nRole: Orchestrator",
+        &["binding.no-packet", "role.forbidden-path"],
+    );
+    let f = of(&d, "role.forbidden-path");
+    assert_eq!(f[0].path.as_deref(), Some("docs/task_board.md"));
+}

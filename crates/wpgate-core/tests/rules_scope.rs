@@ -12,7 +12,7 @@ mod gov_util;
 
 use gov_util::*;
 use proptest::prelude::*;
-use wpgate_core::glob::Scope;
+use wpgate_core::glob::{Scope, Verdict};
 use wpgate_core::model::board as board_model;
 use wpgate_core::policy::BoardPolicy;
 use wpgate_core::rules::scope::{self, ScopeEntry};
@@ -100,6 +100,111 @@ proptest! {
                 out_text
             );
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// Exclusions fail closed: a path spelt in another case, or with a trailing dot on a
+    /// component (the same file on macOS / Windows), is excluded exactly when the path
+    /// is; IN_SCOPE_PATHS stays exact (an upper-cased path is never in scope by it).
+    #[test]
+    fn out_of_scope_ignores_case_and_in_scope_does_not(
+        outs in prop::collection::vec(pat(), 1..4),
+        p in path(1),
+        flips in prop::collection::vec(any::<bool>(), 0..40),
+        dot in any::<bool>(),
+    ) {
+        let out_text: Vec<String> = outs.iter().map(Pat::text).collect();
+        let excluded = |s: &Scope, q: &str| matches!(s.verdict(q), Verdict::Excluded(_));
+        let scope = Scope::new(&["**"], &out_text);
+        let mut spelt: String = p
+            .chars()
+            .zip(flips.iter().chain(std::iter::repeat(&false)))
+            .map(|(c, f)| if *f { c.to_ascii_uppercase() } else { c })
+            .collect();
+        if dot {
+            spelt = spelt.replacen('/', "./", 1);
+        }
+        prop_assert_eq!(excluded(&scope, &spelt), excluded(&scope, &p), "{} vs {} OUT {:?}", spelt, p, out_text);
+        let exact = Scope::new(&[p.as_str()], &[] as &[&str]);
+        prop_assert!(exact.contains(&p));
+        if spelt.to_lowercase() != spelt && !dot {
+            prop_assert!(!exact.contains(&spelt.to_uppercase()), "{}", spelt);
+        }
+    }
+}
+
+#[test]
+fn out_of_scope_is_matched_case_and_normalisation_insensitively() {
+    let nfc = "src/caf\u{e9}/";
+    let nfd = "src/cafe\u{301}/";
+    let s = Scope::new(
+        &["src/", "`docs/`"],
+        &["src/api/ (→ WP-1-Api)", nfc, "docs/Secret.md"],
+    );
+    for p in [
+        "src/api/jobs.rs",
+        "src/API/evil.rs",
+        "src/Api/evil.rs",
+        "SRC/api/evil.rs",
+        // Windows drops trailing dots and spaces of a name.
+        "src/api./evil.rs",
+        "src/api /evil.rs",
+        // HFS+ ignores zero-width joiners and marks.
+        "src/ap\u{200c}i/evil.rs",
+        "src/a\u{feff}pi/evil.rs",
+        // The same name, composed or decomposed, in any case.
+        "src/caf\u{e9}/menu.rs",
+        "src/cafe\u{301}/menu.rs",
+        "src/CAFE\u{301}/menu.rs",
+        "src/CAF\u{c9}/menu.rs",
+        "docs/secret.md",
+        "docs/SECRET.MD",
+    ] {
+        assert!(
+            matches!(s.verdict(p), Verdict::Excluded(_)),
+            "{p}: {:?}",
+            s.verdict(p)
+        );
+    }
+    // The entry is named as written.
+    assert_eq!(
+        s.verdict("src/API/evil.rs"),
+        Verdict::Excluded("src/api/".into())
+    );
+    assert_eq!(
+        s.verdict("src/CAFE\u{301}/m.rs"),
+        Verdict::Excluded(nfc.into())
+    );
+    // An entry written decomposed excludes the composed spelling too.
+    let d = Scope::new(&["src/"], &[nfd]);
+    assert!(matches!(
+        d.verdict("src/caf\u{e9}/menu.rs"),
+        Verdict::Excluded(_)
+    ));
+    // Lookalikes that are other files everywhere stay in scope.
+    for p in [
+        "src/apix/a.rs",
+        "src/ap/i.rs",
+        "src/cafe/menu.rs",
+        "src/api.rs",
+        "docs/secret.mdx",
+    ] {
+        assert_eq!(s.verdict(p), Verdict::In, "{p}");
+    }
+    // IN_SCOPE_PATHS is exact: a differently spelt path is not in scope.
+    let exact = Scope::new(&["src/storage/", "src/caf\u{e9}.rs"], &[] as &[&str]);
+    assert!(exact.contains("src/storage/mod.rs"));
+    assert!(exact.contains("src/caf\u{e9}.rs"));
+    for p in [
+        "src/STORAGE/mod.rs",
+        "src/storage./mod.rs",
+        "src/cafe\u{301}.rs",
+        "src/CAF\u{c9}.rs",
+    ] {
+        assert_eq!(exact.verdict(p), Verdict::NotListed, "{p}");
     }
 }
 
@@ -488,6 +593,89 @@ mod real_repo {
             ],
         );
         expect(&r, "fix: storage [WP-1-Narrow]", &[]);
+    }
+
+    #[test]
+    fn a_differently_spelt_out_of_scope_path_fires() {
+        // WP-1-Wide: all of src/ but the API and the café; on macOS or Windows each of
+        // these paths is a file in an excluded directory.
+        let wide = packet_text(
+            "WP-1-Wide",
+            &["src/"],
+            &["src/api/ (→ WP-1-Api-Refactor)", "src/caf\u{e9}/"],
+        );
+        let r = governed_with(&[(&packet_path("WP-1-Wide"), &wide)]);
+        let paths = [
+            "src/API/evil.rs",
+            "src/api./evil.rs",
+            "src/ap\u{200c}i/evil.rs",
+            "src/cafe\u{301}/menu.rs",
+            "src/CAF\u{c9}/menu.rs",
+        ];
+        for p in paths {
+            stage(&r, &[(p, "pub fn evil() {}\n")]);
+        }
+        let want: Vec<(String, String)> = paths
+            .iter()
+            .map(|p| {
+                let e = if p.to_lowercase().contains("caf") {
+                    "src/caf\u{e9}/"
+                } else {
+                    "src/api/"
+                };
+                (
+                    p.to_string(),
+                    format!("{p}: added, but matched by OUT_OF_SCOPE entry `{e}` of WP-1-Wide"),
+                )
+            })
+            .collect();
+        let want: Vec<(&str, &str)> = want.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        expect(&r, "feat: wide [WP-1-Wide]", &want);
+        // Renaming an excluded file to a case variant does not carry it out either.
+        std::fs::create_dir_all(r.path.join("src/Api")).expect("mkdir");
+        r.git(&["mv", "src/api/jobs.rs", "src/Api/jobs.rs"]);
+        expect(
+            &r,
+            "feat: wide [WP-1-Wide]",
+            &[
+                (
+                    "src/Api/jobs.rs",
+                    "src/Api/jobs.rs: renamed to, but matched by OUT_OF_SCOPE entry `src/api/` of WP-1-Wide",
+                ),
+                (
+                    "src/api/jobs.rs",
+                    "src/api/jobs.rs: renamed from, but matched by OUT_OF_SCOPE entry `src/api/` of WP-1-Wide",
+                ),
+            ],
+        );
+        // The rest of src/ is in scope.
+        stage(&r, &[("src/main.rs", "fn main() { run(); }\n")]);
+        expect(&r, "feat: wide [WP-1-Wide]", &[]);
+        // A file below an in-scope directory, excluded by a file entry, in upper case.
+        stage(&r, &[("src/storage/LEGACY.rs", "pub fn legacy() {}\n")]);
+        expect(
+            &r,
+            "fix: legacy [WP-1-Narrow]",
+            &[(
+                "src/storage/LEGACY.rs",
+                "src/storage/LEGACY.rs: added, but matched by OUT_OF_SCOPE entry \
+                 `src/storage/legacy.rs` of WP-1-Narrow",
+            )],
+        );
+    }
+
+    #[test]
+    fn in_scope_paths_stay_exact() {
+        let r = governed();
+        stage(&r, &[("src/Storage/mod.rs", "pub trait Storage {}\n")]);
+        expect(
+            &r,
+            &msg(),
+            &[(
+                "src/Storage/mod.rs",
+                &format!("src/Storage/mod.rs: added, but not in IN_SCOPE_PATHS of {WP}"),
+            )],
+        );
     }
 
     #[test]

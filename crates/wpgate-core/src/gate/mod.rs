@@ -323,7 +323,8 @@ impl<'r> Gate<'r> {
                 Some(AddedLines::TooLarge { size }) => {
                     crate::rules::content::skipped(path, size, out)
                 }
-                Some(AddedLines::Binary) | None => {}
+                Some(AddedLines::Binary(lines)) => self.content.check_binary(path, &lines, wp, out),
+                None => {}
             }
         }
 

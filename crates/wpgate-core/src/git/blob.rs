@@ -52,6 +52,17 @@ fn is_binary(bytes: &[u8]) -> bool {
     bytes[..bytes.len().min(8000)].contains(&0)
 }
 
+/// The lines `new` adds to `old`, flagged [`AddedLines::Binary`] when either side looks
+/// binary; the diff is textual either way (both read paths use this, so they agree).
+fn added_lines_of(old: &[u8], new: &[u8]) -> Result<AddedLines, Error> {
+    let lines = added_lines_between(old, new)?;
+    Ok(if is_binary(new) || is_binary(old) {
+        AddedLines::Binary(lines)
+    } else {
+        AddedLines::Lines(lines)
+    })
+}
+
 fn added_lines_between(old: &[u8], new: &[u8]) -> Result<Vec<(usize, String)>, Error> {
     let mut opts = DiffOptions::new();
     opts.context_lines(0).force_text(true);
@@ -126,10 +137,7 @@ impl Repo {
             }
             _ => Vec::new(),
         };
-        if is_binary(&new) || is_binary(&old) {
-            return Ok(AddedLines::Binary);
-        }
-        Ok(AddedLines::Lines(added_lines_between(&old, &new)?))
+        added_lines_of(&old, &new)
     }
 
     /// A `git cat-file --batch` child for [`Repo::added_lines_many`] (`None` when git cannot
@@ -209,11 +217,7 @@ impl Repo {
                     continue;
                 }
             };
-            if is_binary(&new) || is_binary(&old) {
-                out.push(AddedLines::Binary);
-            } else {
-                out.push(AddedLines::Lines(added_lines_between(&old, &new)?));
-            }
+            out.push(added_lines_of(&old, &new)?);
         }
         Ok(out)
     }

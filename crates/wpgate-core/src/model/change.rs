@@ -65,9 +65,12 @@ impl FileChange {
         self.old_mode == MODE_GITLINK || self.new_mode == MODE_GITLINK
     }
 
-    /// A symbolic link (mode 120000) on either side.
+    /// The change leaves a symbolic link (mode 120000 on the new side). A link replaced
+    /// by a regular file is not one: its new content is a file like any other (the
+    /// content rules read it; an either-side test let `.unwrap()` in through a link
+    /// turned into a `.rs` file).
     pub fn is_symlink(&self) -> bool {
-        self.old_mode == MODE_SYMLINK || self.new_mode == MODE_SYMLINK
+        self.new_mode == MODE_SYMLINK
     }
 
     /// Only the file mode changed (e.g. 100644 → 100755), not the content.
@@ -107,8 +110,12 @@ impl ChangeSet {
 /// Lines added by one change (see `crate::git::Repo::added_lines`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddedLines {
-    /// One side is binary (a NUL byte in the first 8000 bytes, git's heuristic).
-    Binary,
+    /// One side is binary (a NUL byte in the first 8000 bytes, git's heuristic). The lines
+    /// the change adds are still given, decoded lossily (invalid UTF-8 as U+FFFD, NUL bytes
+    /// kept): a content rule whose include globs name the file scans them as text (rustc
+    /// accepts `// \0`, so a NUL byte must not hide a `.rs` file); a file no include glob
+    /// names is skipped with a `content.skipped` note.
+    Binary(Vec<(usize, String)>),
     /// The new blob is larger than the limit.
     TooLarge { size: u64 },
     /// (1-based line number in the new file, line text without the line ending).

@@ -10,6 +10,13 @@
 //! Files larger than `limits.max_content_bytes` are not read; [`skipped`] reports them as a
 //! `content.skipped` note, never silently.
 //!
+//! A file with a NUL byte in its first 8000 bytes (git's binary heuristic) is still scanned
+//! as text, decoded lossily, when a rule's `include` globs name it
+//! ([`ContentChecker::check_binary`]): rustc accepts `// \0`, so one NUL byte must not hide
+//! a `.rs` file from every rule. Only a binary file that no rule names by its include
+//! globs (rules with an empty `include` see every file, and skip binary ones) is skipped,
+//! with a `content.skipped` note ([`skipped_binary`]).
+//!
 //! Limitations:
 //! - Rules see single added lines: a construct split over several lines is not matched.
 //! - [`ContentChecker::check_lines`] only sees the added lines, so it cannot know whether a
@@ -47,7 +54,8 @@ pub const RULES: &[RuleInfo] = &[
         id: "content.todo-macro",
         default: Severity::Error,
         summary: "`todo!` or `unimplemented!` added in Rust code",
-        help: "Placeholder macros panic at run time and mark hollow implementations. Implement the \
+        help:
+            "Placeholder macros panic at run time and mark hollow implementations. Implement the \
                code path, or return a typed error that says what is unsupported.",
         example: "fn migrate(&self) -> Result<()> { todo!() }",
     },
@@ -62,7 +70,8 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "content.json-blob",
         default: Severity::Error,
-        summary: "a public function signature takes or returns a generic JSON blob (`serde_json::Value`)",
+        summary:
+            "a public function signature takes or returns a generic JSON blob (`serde_json::Value`)",
         help: "Generic JSON blobs hide the contract (Anti-Vibe Guard). Define a typed struct with \
                serde derives and use it in the signature. Heuristic: a line starting with \
                `pub fn`/`pub async fn` that names `serde_json::Value` or a bare `Value` type.",
@@ -79,9 +88,12 @@ pub const RULES: &[RuleInfo] = &[
     RuleInfo {
         id: "content.skipped",
         default: Severity::Warning,
-        summary: "a file was not checked by content rules because it exceeds limits.max_content_bytes (always a note)",
+        summary: "a file was not checked by content rules: it exceeds limits.max_content_bytes, \
+                  or it is binary and no rule's include globs name it (always a note)",
         help: "Large files are skipped to bound run time. Raise `limits.max_content_bytes` in the \
-               policy if such files must be checked.",
+               policy if such files must be checked. A binary file (a NUL byte in its first \
+               8000 bytes) is scanned as text by the rules whose `include` globs name it; \
+               add its pattern to a rule's `include` if it must be checked.",
         example: "a 5 MB generated file added in a commit",
     },
 ];
@@ -200,6 +212,27 @@ impl ContentChecker {
                     );
                 }
             }
+        }
+    }
+
+    /// Added lines of a file one side of which looks binary (a NUL byte): scanned as text
+    /// when some rule's include globs name `path` (then by every rule that applies),
+    /// otherwise reported by [`skipped_binary`]. Never silent.
+    pub fn check_binary(
+        &self,
+        path: &str,
+        lines: &[(usize, String)],
+        wp: Option<&str>,
+        out: &mut Emitter,
+    ) {
+        let named = self
+            .rules
+            .iter()
+            .any(|r| r.include.is_some() && Self::rule_applies(r, path));
+        if named {
+            self.check_lines(path, lines, wp, out);
+        } else if self.applies(path) {
+            skipped_binary(path, out);
         }
     }
 
@@ -322,6 +355,21 @@ pub fn skipped(path: &str, size: u64, out: &mut Emitter) {
             "content.skipped",
             format!(
                 "{path} ({size} bytes) is larger than limits.max_content_bytes ({max}); content rules did not check it"
+            ),
+        )
+        .with_path(path),
+    );
+}
+
+/// Reports a binary file (a NUL byte) that no content rule's include globs name, left
+/// unchecked by the rules without include globs (a note).
+pub fn skipped_binary(path: &str, out: &mut Emitter) {
+    out.note(
+        diag(
+            "content.skipped",
+            format!(
+                "{path} is binary (a NUL byte in its first 8000 bytes) and no content rule's \
+                 include globs name it; content rules did not check it"
             ),
         )
         .with_path(path),

@@ -14,12 +14,18 @@
 //!   whose `allow` list matches the file and whose `deny` list does not. An unrestricted
 //!   role (empty `allow`) is **not** allowed: the policy must grant it explicitly.
 //!
+//! A protected path is recognised case-insensitively and regardless of Unicode
+//! normalisation (`glob::fold`): on a case-insensitive checkout (macOS, Windows) a
+//! committed `WPGATE.TOML` or `docs/waivers.toml` *is* the policy or the waiver file, and
+//! CI on Linux judges the change for every checkout. Authorisation stays exact: a packet
+//! naming `wpgate.toml` or a role allowed `wpgate.toml` does not cover `WPGATE.TOML`.
+//!
 //! Otherwise `policy.changed` is reported, naming the file. No new policy section is
 //! needed: the protected paths come from `[layout]`, the roles from `[roles.paths]`.
 
 use crate::rules::role::role_allows;
 
-use crate::glob::{clean, Scope};
+use crate::glob::{clean, fold, Scope};
 use crate::model::change::ChangeSet;
 use crate::model::packet::Packet;
 use crate::policy::{Policy, POLICY_FILE_NAMES};
@@ -95,12 +101,21 @@ pub fn check(
     if !out.enabled("policy.changed") {
         return;
     }
-    let protected = protected_paths(policy);
+    let protected: Vec<(String, String, &'static str)> = protected_paths(policy)
+        .into_iter()
+        .map(|(p, what)| (fold(&p).into_owned(), p, what))
+        .collect();
     let mut seen: Vec<&str> = Vec::new();
     for c in &cs.changes {
         for path in c.paths() {
-            let Some((_, what)) = protected.iter().find(|(p, _)| p == path) else {
+            let folded = fold(path);
+            let Some((_, name, what)) = protected.iter().find(|(f, _, _)| *f == folded) else {
                 continue;
+            };
+            let what = if name == path {
+                what.to_string()
+            } else {
+                format!("{what}: the same file as {name} on a case-insensitive file system")
             };
             if seen.contains(&path) {
                 continue;

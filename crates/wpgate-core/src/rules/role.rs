@@ -1,5 +1,9 @@
 //! Role rules: what each role (a `Role:` trailer, or the author's e-mail mapping) may
 //! write (`role.forbidden-path`).
+//!
+//! An `allow` list is matched exactly; a `deny` list on the folded path (case and Unicode
+//! normalisation ignored, `glob::fold`), so a differently spelt name of a denied file is
+//! denied too.
 
 use std::collections::BTreeMap;
 
@@ -39,7 +43,9 @@ impl Roles {
                     normalise_status(name),
                     (
                         PathSet::from_globs(&rp.allow),
-                        PathSet::from_globs(&rp.deny),
+                        // Deny lists fail closed: `SRC/main.rs` is `src/main.rs` on a
+                        // case-insensitive file system (see `glob::fold`).
+                        PathSet::from_globs_folded(&rp.deny),
                     ),
                 )
             })
@@ -104,6 +110,6 @@ pub fn role_allows(policy: &Policy, role: &str, path: &str) -> bool {
         .any(|(_, rp)| {
             !rp.allow.is_empty()
                 && PathSet::from_globs(&rp.allow).is_match(path)
-                && !PathSet::from_globs(&rp.deny).is_match(path)
+                && !PathSet::from_globs_folded(&rp.deny).is_match(path)
         })
 }
