@@ -108,12 +108,36 @@ fn git_cli(git_dir: &Path) -> Command {
         "GIT_ALTERNATE_OBJECT_DIRECTORIES",
         "GIT_COMMON_DIR",
         "GIT_PREFIX",
+        "GIT_REPLACE_REF_BASE",
+        "GIT_SHALLOW_FILE",
     ] {
         cmd.env_remove(var);
     }
+    // Read the objects as they are: a local `git replace BAD GOOD` (or a graft) must not
+    // make git show GOOD where the commit holds BAD. libgit2 ignores replace refs; it
+    // would honour `info/grafts`, which `Repo::discover` refuses.
+    cmd.env("GIT_NO_REPLACE_OBJECTS", "1");
+    cmd.env("GIT_GRAFT_FILE", git_dir.join("wpgate-no-grafts"));
+    cmd.arg("--no-replace-objects");
     cmd.arg("--git-dir").arg(git_dir);
     cmd.stdin(std::process::Stdio::null());
     cmd
+}
+
+/// libgit2 rewrites commit parents from `info/grafts` (a deprecated, local-only file);
+/// git children run with grafts off. Rather than judge two different histories, refuse.
+fn refuse_grafts(common_dir: &Path) -> Result<(), Error> {
+    let grafts = common_dir.join("info").join("grafts");
+    match std::fs::symlink_metadata(&grafts) {
+        Ok(m) if m.len() > 0 || !m.is_file() => Err(Error::git_help(
+            format!(
+                "{} exists: grafts rewrite commit parents locally, so the history wpgate would check is not the one that is pushed",
+                grafts.display()
+            ),
+            "remove the graft file (or turn it into replace refs with `git replace --convert-graft-file`, which wpgate ignores)",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// An open repository.
@@ -173,6 +197,7 @@ impl Repo {
         })?;
         let git_dir = repo.path().to_path_buf();
         let workdir = repo.workdir().map(Path::to_path_buf);
+        refuse_grafts(repo.commondir())?;
         Ok(Repo {
             repo,
             git_dir,
