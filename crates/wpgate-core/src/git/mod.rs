@@ -8,10 +8,14 @@
 //!   one `git cat-file --batch` child (`git/log.rs`): libgit2 serialises object reads
 //!   across threads, child processes run on other cores;
 //! - objects absent locally are read with `git cat-file` (partial clones: the CLI can
-//!   fetch them from a promisor remote, libgit2 cannot).
+//!   fetch them from a promisor remote, libgit2 cannot). That fetch is the one write
+//!   wpgate causes, to the object store, and it says so on stderr; `WPGATE_NO_FETCH=1`
+//!   forbids it (a missing object is then exit 2 naming it).
 //!
 //! Every `git` child runs with hook-exported variables (`GIT_DIR`, `GIT_INDEX_FILE`, ...)
-//! removed and `--git-dir` set, reads only, and is killed when its reader is dropped.
+//! removed and `--git-dir` set, with replace refs and grafts off (so it reads the objects
+//! libgit2 reads; a repository with `info/grafts`, which libgit2 would apply, is refused),
+//! reads only, and is killed when its reader is dropped.
 //!
 //! Paths are repository-relative, `/`-separated strings. A path that is not valid UTF-8 is
 //! carried in a lossy form (with U+FFFD) and flagged ([`FileChange::non_utf8_path`]).

@@ -350,7 +350,7 @@ impl Default for Limits {
         Limits {
             max_content_bytes: 1024 * 1024,
             regex_size_limit: 1 << 20,
-            max_governance_bytes: 16 * 1024 * 1024,
+            max_governance_bytes: 64 * 1024 * 1024,
         }
     }
 }
