@@ -158,6 +158,11 @@ impl Repo {
     /// A `git cat-file --batch` child for [`Repo::added_lines_many`] (`None` when git cannot
     /// be started).
     pub fn blob_reader(&self) -> Option<BlobReader> {
+        // A git older than 2.45 ignores GIT_NO_LAZY_FETCH: with fetching forbidden, a
+        // partial clone is read through libgit2 alone.
+        if no_fetch() && self.config_string("extensions.partialclone").is_some() {
+            return None;
+        }
         BlobReader::spawn(self)
     }
 
