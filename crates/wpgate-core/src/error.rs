@@ -33,6 +33,13 @@ pub enum Error {
         help: Option<String>,
     },
 
+    #[error("{path}: {message}")]
+    #[diagnostic(
+        code(wpgate::governance),
+        help("governance files (policy, waivers, packets, board, spec, SPEC_CURRENT, template, signature audit) must be regular files inside the repository, within `limits.max_governance_bytes`: replace the link or special file by the file itself")
+    )]
+    Governance { path: String, message: String },
+
     #[error("{0}")]
     #[diagnostic(code(wpgate::usage))]
     Usage(String),
@@ -55,6 +62,13 @@ impl Error {
         Error::Git {
             message: message.into(),
             help: Some(help.into()),
+        }
+    }
+    /// A governance file that is not a regular file inside the repository, or too large.
+    pub fn governance(path: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Governance {
+            path: path.into(),
+            message: message.into(),
         }
     }
     pub fn input(path: impl Into<String>, line: usize, message: impl Into<String>) -> Self {

@@ -330,7 +330,7 @@ fn range_lists_commits_oldest_first_like_rev_list() {
 }
 
 #[test]
-fn tree_and_index_sources_read_files_symlinks_and_skip_gitlinks() {
+fn tree_and_index_sources_read_files_refuse_symlinks_and_skip_gitlinks() {
     let r = TestRepo::new();
     let first = r.commit_files(
         "init",
@@ -360,10 +360,14 @@ fn tree_and_index_sources_read_files_symlinks_and_skip_gitlinks() {
             ts.read("docs/a.md").unwrap().as_deref(),
             Some(b"A\n".as_slice())
         );
-        assert_eq!(
-            ts.read("link").unwrap().as_deref(),
-            Some(b"docs/a.md".as_slice())
+        // A symlink is not read as its target text (nor followed): exit 2 naming it.
+        let err = ts.read("link").unwrap_err();
+        assert!(
+            matches!(err, wpgate_core::Error::Governance { .. }),
+            "{err}"
         );
+        assert!(err.to_string().contains("link"), "{err}");
+        assert!(is.read("link").is_err());
         assert_eq!(ts.read("vendor/mod").unwrap(), None);
         assert_eq!(ts.read("nope").unwrap(), None);
         assert_eq!(ts.read("docs").unwrap(), None);

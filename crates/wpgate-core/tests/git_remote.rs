@@ -238,9 +238,18 @@ fn shallow_clone_missing_base_names_the_fix() {
         }
         other => panic!("{other:?}"),
     }
-    // The shallow boundary commit reads as a root commit (its parent is grafted away).
-    let cs = repo.commit("HEAD", false, true).unwrap();
-    assert_eq!(cs.commit.as_deref(), Some(c3.as_str()));
+    // The shallow boundary commit is not a root commit (its parent is grafted away): an
+    // error naming it, its parent and the fetch that brings the parent.
+    match repo.commit("HEAD", false, true).unwrap_err() {
+        Error::Git { message, help } => {
+            assert!(
+                message.contains(&c3) && message.contains("shallow boundary"),
+                "{message}"
+            );
+            assert!(help.as_deref().unwrap_or("").contains("git fetch --deepen"));
+        }
+        other => panic!("{other:?}"),
+    }
 
     // Deepen by one: now c2 exists and the range works.
     let deeper = src.dir.path().join("deeper");

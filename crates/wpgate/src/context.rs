@@ -176,9 +176,17 @@ pub(crate) fn gate_finish(ctx: &Ctx, gate: &Gate, mut report: Report) -> Result<
     ctx.emit_report(&report)
 }
 
-/// The git repository around the work tree root.
+/// The git repository around the work tree root, reading the staged state from the index
+/// git hands to hooks (`GIT_INDEX_FILE`: the temporary index of `git commit -a` or
+/// `git commit <paths>`, which is what the commit will hold). git resolves a relative
+/// `GIT_INDEX_FILE` against the work tree root (it changes there before reading it).
 pub(crate) fn open_repo(ctx: &Ctx) -> Result<Repo, Error> {
-    Repo::discover(&ctx.root)
+    let mut repo = Repo::discover(&ctx.root)?;
+    if let Some(idx) = std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty()) {
+        let base = repo.workdir().unwrap_or(&ctx.root).to_path_buf();
+        repo.set_index_file(base.join(idx));
+    }
+    Ok(repo)
 }
 
 /// Writes `buf` to `out` (saying so on stderr), or to stdout, where a reader that went

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::git::{parse_pre_push, Repo, TreeSource};
+use crate::policy::load::POLICY_MAX_BYTES;
 use crate::policy::{Policy, PolicySource, TrustPolicy, POLICY_FILE_NAMES};
 use crate::source::FileSource;
 
@@ -77,7 +78,7 @@ pub fn policy_at(repo: &Repo, rev: Option<&str>) -> Result<(Policy, PolicySource
     };
     let tree = repo.tree_source(rev)?;
     for name in POLICY_FILE_NAMES {
-        let Some(raw) = tree.read(name)? else {
+        let Some(raw) = tree.read_limited(name, POLICY_MAX_BYTES)? else {
             continue;
         };
         let text = String::from_utf8(raw).map_err(|_| Error::Input {

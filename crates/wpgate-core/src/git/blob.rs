@@ -9,8 +9,15 @@ use crate::error::Error;
 
 use super::*;
 
-/// Reads one blob; when the object is missing locally, asks the git CLI (which can fetch
-/// it from a promisor remote in a partial clone).
+/// `WPGATE_NO_FETCH=1`: never ask git for an object libgit2 cannot find (in a partial
+/// clone git would fetch it from the promisor remote, writing the object store).
+pub(super) fn no_fetch() -> bool {
+    std::env::var_os("WPGATE_NO_FETCH").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Reads one blob; when the object is missing locally, asks the git CLI, which in a partial
+/// clone fetches it from the promisor remote (said on stderr: it is the one write wpgate
+/// makes, to the object store). With `WPGATE_NO_FETCH=1` a missing object is an error.
 pub(super) fn read_blob(
     repo: &Repository,
     git_dir: &Path,
@@ -21,6 +28,22 @@ pub(super) fn read_blob(
         Ok(b) => return Ok(b.content().to_vec()),
         Err(e) => e,
     };
+    if no_fetch() {
+        return Err(Error::git_help(
+            format!(
+                "object {oid} ({path}) is not in the local object store: {} (WPGATE_NO_FETCH=1 forbids fetching it)",
+                libgit2_err.message()
+            ),
+            format!(
+                "fetch it first (`git fetch origin`, or `git cat-file blob {oid}` in a partial clone), or unset WPGATE_NO_FETCH to let wpgate fetch it through git. Object {oid}, path {path}"
+            ),
+        ));
+    }
+    if libgit2_err.code() == git2::ErrorCode::NotFound {
+        eprintln!(
+            "wpgate: object {oid} ({path}) is not local; asking git for it (a partial clone fetches it from its promisor remote; WPGATE_NO_FETCH=1 forbids this)"
+        );
+    }
     let cli = git_cli(git_dir)
         .args(["cat-file", "blob", &oid.to_string()])
         .output();
@@ -143,6 +166,11 @@ impl Repo {
     /// A `git cat-file --batch` child for [`Repo::added_lines_many`] (`None` when git cannot
     /// be started).
     pub fn blob_reader(&self) -> Option<BlobReader> {
+        // A git older than 2.45 ignores GIT_NO_LAZY_FETCH: with fetching forbidden, a
+        // partial clone is read through libgit2 alone.
+        if no_fetch() && self.config_string("extensions.partialclone").is_some() {
+            return None;
+        }
         BlobReader::spawn(self)
     }
 

@@ -12,6 +12,44 @@ use crate::error::Error;
 use super::source::{Files, Kind};
 use super::*;
 
+/// A commit that libgit2 shows without parents but whose object names some is a shallow
+/// boundary (or grafted): diffing it against the empty tree would report every file as
+/// added. Refuse it, naming the fetch that brings its parent.
+pub(super) fn refuse_hidden_parents(commit: &git2::Commit<'_>) -> Result<(), Error> {
+    let header = commit.raw_header_bytes();
+    let parent = header
+        .split(|b| *b == b'\n')
+        .find_map(|l| l.strip_prefix(b"parent "))
+        .map(|p| String::from_utf8_lossy(p).into_owned());
+    match parent {
+        None => Ok(()),
+        Some(parent) => Err(Error::git_help(
+            format!(
+                "commit {} is a shallow boundary: its parent {parent} is not in this clone, so its changes cannot be computed (it is not a root commit)",
+                commit.id()
+            ),
+            format!(
+                "fetch the missing history: `git fetch --deepen=1 origin` (repeat, or `git fetch --unshallow`, until {parent} is present; in CI: checkout with `fetch-depth: 0`)"
+            ),
+        )),
+    }
+}
+
+/// An error met while computing a commit's changes, naming the commit.
+fn in_commit(e: Error, commit: &str, what: &str) -> Error {
+    match e {
+        Error::Git { message, help } => Error::Git {
+            message: format!("commit {commit}, {what}: {message}"),
+            help: Some(help.unwrap_or_else(|| {
+                format!(
+                    "an object of commit {commit} is missing: fetch it (`git fetch origin`, in a partial clone `git fetch --refetch`), or run `git fsck` to find the damage"
+                )
+            })),
+        },
+        other => other,
+    }
+}
+
 pub(super) fn diff_options() -> DiffOptions {
     let mut opts = DiffOptions::new();
     opts.include_typechange(true)
@@ -372,6 +410,9 @@ impl Repo {
             .tree()
             .map_err(|e| gerr(format!("cannot read the tree of {}", commit.id()), e))?;
         let parent_ids: Vec<Oid> = commit.parent_ids().collect();
+        if parent_ids.is_empty() {
+            refuse_hidden_parents(&commit)?;
+        }
         let mut changes = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let parents_to_diff: Vec<Option<Oid>> = if parent_ids.is_empty() {
@@ -415,7 +456,10 @@ impl Repo {
                         .diff_tree_to_tree(ptree.as_ref(), Some(&tree), Some(&mut opts))
                         .map_err(|e| gerr(format!("cannot diff {}", commit.id()), e))?;
                     if renames {
-                        find_renames(&mut diff)?;
+                        self.blobs_for_renames(&diff, &commit.id().to_string())?;
+                        find_renames(&mut diff).map_err(|e| {
+                            in_commit(e, &commit.id().to_string(), "rename detection")
+                        })?;
                     }
                     collect_changes(&diff)
                 }
@@ -437,6 +481,35 @@ impl Repo {
             time: Some(commit.time().seconds()),
             changes,
         })
+    }
+
+    /// Rename detection reads the blobs of added and deleted files; libgit2 cannot fetch
+    /// one missing from a partial clone and would fail with a bare "object not found".
+    /// Each missing one is read through [`read_blob`](super::blob::read_blob) first
+    /// (fetched through git, or refused with `WPGATE_NO_FETCH=1`), the error naming the
+    /// commit, the path and the object.
+    fn blobs_for_renames(&self, diff: &git2::Diff<'_>, commit: &str) -> Result<(), Error> {
+        let Ok(odb) = self.repo.odb() else {
+            return Ok(());
+        };
+        for delta in diff.deltas() {
+            let file = match delta.status() {
+                Delta::Added => delta.new_file(),
+                Delta::Deleted => delta.old_file(),
+                _ => continue,
+            };
+            if file.mode() == git2::FileMode::Commit || file.id().is_zero() || odb.exists(file.id())
+            {
+                continue;
+            }
+            let path = file
+                .path_bytes()
+                .map(|p| path_string(p).0)
+                .unwrap_or_default();
+            super::blob::read_blob(&self.repo, &self.git_dir, file.id(), &path)
+                .map_err(|e| in_commit(e, commit, "rename detection"))?;
+        }
+        Ok(())
     }
 
     /// The change sets of many commits, in the order given, as [`Repo::commit`] gives them

@@ -301,6 +301,9 @@ pub enum Blob {
 impl BlobReader {
     pub(super) fn spawn(repo: &Repo) -> Option<BlobReader> {
         let mut cmd = super::git_cli(repo.git_dir());
+        // Never fetch here: a missing object comes back `missing` and is read through
+        // `read_blob`, which says that it fetches (or refuses, with WPGATE_NO_FETCH).
+        cmd.env("GIT_NO_LAZY_FETCH", "1");
         cmd.args(["cat-file", "--batch"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

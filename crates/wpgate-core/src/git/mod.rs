@@ -8,10 +8,14 @@
 //!   one `git cat-file --batch` child (`git/log.rs`): libgit2 serialises object reads
 //!   across threads, child processes run on other cores;
 //! - objects absent locally are read with `git cat-file` (partial clones: the CLI can
-//!   fetch them from a promisor remote, libgit2 cannot).
+//!   fetch them from a promisor remote, libgit2 cannot). That fetch is the one write
+//!   wpgate causes, to the object store, and it says so on stderr; `WPGATE_NO_FETCH=1`
+//!   forbids it (a missing object is then exit 2 naming it).
 //!
 //! Every `git` child runs with hook-exported variables (`GIT_DIR`, `GIT_INDEX_FILE`, ...)
-//! removed and `--git-dir` set, reads only, and is killed when its reader is dropped.
+//! removed and `--git-dir` set, with replace refs and grafts off (so it reads the objects
+//! libgit2 reads; a repository with `info/grafts`, which libgit2 would apply, is refused),
+//! reads only, and is killed when its reader is dropped.
 //!
 //! Paths are repository-relative, `/`-separated strings. A path that is not valid UTF-8 is
 //! carried in a lossy form (with U+FFFD) and flagged ([`FileChange::non_utf8_path`]).
@@ -109,12 +113,36 @@ fn git_cli(git_dir: &Path) -> Command {
         "GIT_ALTERNATE_OBJECT_DIRECTORIES",
         "GIT_COMMON_DIR",
         "GIT_PREFIX",
+        "GIT_REPLACE_REF_BASE",
+        "GIT_SHALLOW_FILE",
     ] {
         cmd.env_remove(var);
     }
+    // Read the objects as they are: a local `git replace BAD GOOD` (or a graft) must not
+    // make git show GOOD where the commit holds BAD. libgit2 ignores replace refs; it
+    // would honour `info/grafts`, which `Repo::discover` refuses.
+    cmd.env("GIT_NO_REPLACE_OBJECTS", "1");
+    cmd.env("GIT_GRAFT_FILE", git_dir.join("wpgate-no-grafts"));
+    cmd.arg("--no-replace-objects");
     cmd.arg("--git-dir").arg(git_dir);
     cmd.stdin(std::process::Stdio::null());
     cmd
+}
+
+/// libgit2 rewrites commit parents from `info/grafts` (a deprecated, local-only file);
+/// git children run with grafts off. Rather than judge two different histories, refuse.
+fn refuse_grafts(common_dir: &Path) -> Result<(), Error> {
+    let grafts = common_dir.join("info").join("grafts");
+    match std::fs::symlink_metadata(&grafts) {
+        Ok(m) if m.len() > 0 || !m.is_file() => Err(Error::git_help(
+            format!(
+                "{} exists: grafts rewrite commit parents locally, so the history wpgate would check is not the one that is pushed",
+                grafts.display()
+            ),
+            "remove the graft file (or turn it into replace refs with `git replace --convert-graft-file`, which wpgate ignores)",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// An open repository.
@@ -174,6 +202,7 @@ impl Repo {
         })?;
         let git_dir = repo.path().to_path_buf();
         let workdir = repo.workdir().map(Path::to_path_buf);
+        refuse_grafts(repo.commondir())?;
         Ok(Repo {
             repo,
             git_dir,

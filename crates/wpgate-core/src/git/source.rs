@@ -88,6 +88,13 @@ impl Files {
         if mode == MODE_GITLINK {
             return Ok(None);
         }
+        if mode == MODE_SYMLINK {
+            // The blob is the link's target text: neither the file nor safe to follow.
+            return Err(Error::governance(
+                path,
+                "is a symbolic link in git (mode 120000); wpgate reads governance files only as regular files",
+            ));
+        }
         if let Some(hit) = self
             .shared
             .big
@@ -185,7 +192,7 @@ impl Files {
 }
 
 /// A [`FileSource`] over a commit's tree. Gitlinks read as `None` and are not listed;
-/// symlinks read as their target.
+/// reading a symlink is an error (exit 2).
 pub struct TreeSource {
     files: Files,
     describe: String,
@@ -220,7 +227,7 @@ impl FileSource for TreeSource {
 }
 
 /// A [`FileSource`] over the staged index. Gitlinks read as `None` and are not listed;
-/// symlinks read as their target.
+/// reading a symlink is an error (exit 2).
 pub struct IndexSource {
     pub(super) files: Files,
 }

@@ -16,6 +16,61 @@ pub const DEFAULT_TEMPLATE: &str = include_str!("../../../../policies/templates/
 /// Names a repository's own policy may have, in order of preference.
 pub const POLICY_FILE_NAMES: &[&str] = &["wpgate.toml", ".wpgate.toml"];
 
+/// Largest policy file read (bytes). Fixed: the policy is read before its limits are known.
+pub const POLICY_MAX_BYTES: u64 = 1024 * 1024;
+
+/// Reads a policy file, which must be a regular file, not a symlink (a committed
+/// `wpgate.toml -> /proc/self/environ` would otherwise put the runner's environment in
+/// the error snippet; an explicit `--policy wpgate.toml` in CI names the same file), of
+/// at most [`POLICY_MAX_BYTES`].
+fn read_policy_file(p: &Path, shown: &str) -> Result<String, crate::Error> {
+    use std::io::Read as _;
+    let io = |e: std::io::Error| crate::Error::Io {
+        path: p.display().to_string(),
+        source: e,
+    };
+    let meta = std::fs::symlink_metadata(p).map_err(io)?;
+    if meta.file_type().is_symlink() {
+        return Err(crate::Error::governance(
+            shown,
+            "the policy file is a symbolic link; wpgate does not follow it (its target may lie outside the repository)",
+        ));
+    }
+    let file = std::fs::File::open(p).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(crate::Error::governance(
+            shown,
+            "the policy file is not a regular file",
+        ));
+    }
+    if meta.len() > POLICY_MAX_BYTES {
+        return Err(crate::Error::governance(
+            shown,
+            format!(
+                "the policy file is {} bytes, over the {POLICY_MAX_BYTES}-byte cap",
+                meta.len()
+            ),
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(POLICY_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > POLICY_MAX_BYTES {
+        return Err(crate::Error::governance(
+            shown,
+            format!("the policy file is over the {POLICY_MAX_BYTES}-byte cap"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8: {e}"),
+        ))
+    })
+}
+
 /// Where a policy came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicySource {
@@ -101,11 +156,8 @@ impl Policy {
         match path {
             None => Ok((Policy::embedded(), PolicySource::Embedded)),
             Some(p) => {
-                let text = std::fs::read_to_string(&p).map_err(|e| crate::Error::Io {
-                    path: p.display().to_string(),
-                    source: e,
-                })?;
                 let shown = p.strip_prefix(root).unwrap_or(&p).display().to_string();
+                let text = read_policy_file(&p, &shown)?;
                 let policy = Policy::from_text_with(&shown, &text, known)?;
                 Ok((policy, PolicySource::File(p)))
             }

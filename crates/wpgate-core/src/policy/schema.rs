@@ -374,6 +374,10 @@ pub struct Limits {
     pub max_content_bytes: u64,
     /// Compiled size limit of policy regexes (bytes).
     pub regex_size_limit: usize,
+    /// Governance files (waivers, packets, board, spec, SPEC_CURRENT, template, audit)
+    /// larger than this (bytes) are an error (exit 2). The policy file itself has a fixed
+    /// cap ([`crate::policy::load::POLICY_MAX_BYTES`]): it is read before any limit is known.
+    pub max_governance_bytes: u64,
 }
 
 impl Default for Limits {
@@ -381,6 +385,7 @@ impl Default for Limits {
         Limits {
             max_content_bytes: 1024 * 1024,
             regex_size_limit: 1 << 20,
+            max_governance_bytes: 64 * 1024 * 1024,
         }
     }
 }

@@ -20,9 +20,22 @@ use crate::model::packet::Packet;
 use crate::model::text::TextFile;
 
 /// Where files are read from. Paths are repository-relative with `/` separators.
+///
+/// Every file read through a source is a governance file (or judged as one), so a source
+/// reads only regular files inside the repository: a symlink (in the work tree or a git
+/// tree, mode 120000), a device, a FIFO or a path leaving the repository is an error
+/// (exit 2) naming the path, never its target's bytes.
 pub trait FileSource: Send + Sync {
     /// The bytes of a file, or `None` when it does not exist.
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error>;
+    /// [`FileSource::read`], refusing (exit 2) a file larger than `max_bytes`.
+    fn read_limited(&self, path: &str, max_bytes: u64) -> Result<Option<Vec<u8>>, Error> {
+        let bytes = self.read(path)?;
+        if let Some(b) = &bytes {
+            check_size(path, b.len() as u64, max_bytes)?;
+        }
+        Ok(bytes)
+    }
     /// Files below `dir` (recursive; `""` for the whole repository), sorted.
     fn list(&self, dir: &str) -> Result<Vec<String>, Error>;
     /// What this source is, for messages ("work tree", "HEAD", "commit 1a2b3c4").
@@ -48,6 +61,17 @@ pub trait FileSource: Send + Sync {
     fn parse_cache(&self) -> Option<Arc<ParseCache>> {
         None
     }
+}
+
+/// A governance file over the size cap is an error naming it.
+pub(crate) fn check_size(path: &str, len: u64, max_bytes: u64) -> Result<(), Error> {
+    if len > max_bytes {
+        return Err(Error::governance(
+            path,
+            format!("{len} bytes, over the governance file cap `limits.max_governance_bytes` = {max_bytes}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Decoded texts and parsed packets by git object id, shared across the sources of a run.

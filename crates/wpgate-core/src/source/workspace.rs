@@ -55,7 +55,7 @@ impl<'a> Workspace<'a> {
         }
         let tf = self
             .files
-            .read(path)?
+            .read_limited(path, self.policy.limits.max_governance_bytes)?
             .map(|raw| TextFile::decode(path, raw));
         if let (Some(shared), Some(id), Some(tf)) = (&self.cache, id, &tf) {
             if let Ok(mut texts) = shared.texts.lock() {

@@ -22,28 +22,105 @@ impl WorkTree {
 
 const SKIP_DIRS: &[&str] = &[".git", "target", "node_modules"];
 
+impl WorkTree {
+    /// Opens a regular file inside the work tree, refusing anything else (see
+    /// [`FileSource`]): `None` when absent.
+    fn open_regular(&self, path: &str) -> Result<Option<(std::fs::File, u64)>, Error> {
+        let refuse = |why: &str| Err(Error::governance(path, why.to_string()));
+        let rel = Path::new(path);
+        if path.is_empty()
+            || !rel
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+        {
+            return refuse("not a plain path inside the repository (absolute, `..` or `.`); wpgate reads only files inside it");
+        }
+        // Every component, so that `docs -> /etc` cannot lead out of the repository.
+        let mut p = self.root.clone();
+        let mut parts = rel.components().peekable();
+        while let Some(c) = parts.next() {
+            p.push(c);
+            let last = parts.peek().is_none();
+            let meta = match std::fs::symlink_metadata(&p) {
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => {
+                    return Err(Error::Io {
+                        path: path.to_string(),
+                        source: e,
+                    })
+                }
+            };
+            let ft = meta.file_type();
+            if ft.is_symlink() {
+                let what = p
+                    .strip_prefix(&self.root)
+                    .unwrap_or(&p)
+                    .display()
+                    .to_string();
+                return refuse(&format!(
+                    "{what} is a symbolic link; wpgate does not follow links (the target may lie outside the repository)"
+                ));
+            }
+            if !last {
+                if !ft.is_dir() {
+                    return Err(Error::Io {
+                        path: path.to_string(),
+                        source: std::io::Error::other("a parent of this path is not a directory"),
+                    });
+                }
+                continue;
+            }
+            if ft.is_dir() {
+                return Err(Error::Io {
+                    path: path.to_string(),
+                    source: std::io::Error::other("a directory stands where a file is expected"),
+                });
+            }
+            if !ft.is_file() {
+                return refuse("not a regular file (a device, FIFO or socket)");
+            }
+        }
+        let file = std::fs::File::open(&p).map_err(|e| Error::Io {
+            path: path.to_string(),
+            source: e,
+        })?;
+        // What was opened, not what was looked at: a swap in between is caught here.
+        let meta = file.metadata().map_err(|e| Error::Io {
+            path: path.to_string(),
+            source: e,
+        })?;
+        if !meta.is_file() {
+            return refuse("not a regular file (a device, FIFO or socket)");
+        }
+        Ok(Some((file, meta.len())))
+    }
+
+    fn read_capped(&self, path: &str, max_bytes: u64) -> Result<Option<Vec<u8>>, Error> {
+        use std::io::Read as _;
+        let Some((file, len)) = self.open_regular(path)? else {
+            return Ok(None);
+        };
+        super::check_size(path, len, max_bytes)?;
+        let mut out = Vec::with_capacity(len.min(max_bytes) as usize);
+        file.take(max_bytes.saturating_add(1))
+            .read_to_end(&mut out)
+            .map_err(|e| Error::Io {
+                path: path.to_string(),
+                source: e,
+            })?;
+        super::check_size(path, out.len() as u64, max_bytes)?;
+        Ok(Some(out))
+    }
+}
+
 impl FileSource for WorkTree {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, Error> {
-        let p = self.root.join(path);
-        match std::fs::read(&p) {
-            Ok(b) => Ok(Some(b)),
-            // Absent means absent; a dangling symlink or a directory where a file is
-            // expected is an error (fail closed), never "no such file".
-            Err(e)
-                if e.kind() == std::io::ErrorKind::NotFound
-                    && std::fs::symlink_metadata(&p).is_err() =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(Error::Io {
-                path: path.to_string(),
-                source: if p.is_dir() {
-                    std::io::Error::other("a directory stands where a file is expected")
-                } else {
-                    e
-                },
-            }),
-        }
+        self.read_capped(path, u64::MAX - 1)
+    }
+
+    fn read_limited(&self, path: &str, max_bytes: u64) -> Result<Option<Vec<u8>>, Error> {
+        self.read_capped(path, max_bytes)
     }
 
     fn exists(&self, path: &str) -> Result<bool, Error> {
