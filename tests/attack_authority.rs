@@ -66,6 +66,9 @@ fn a_packet_created_and_used_in_one_change_is_refused_everywhere() {
         ("src/api/jobs.rs", "pub fn jobs() { /* evil */ }\n"),
     ]);
     let msg = format!("feat: jobs [{EVIL}]");
+    let empty_policy = g.r.dir.path().join("ci-policy.toml");
+    std::fs::write(&empty_policy, "").expect("policy");
+    let empty_policy = empty_policy.to_str().expect("utf-8").to_string();
     let (ok, out) = hooked_commit(&g, &msg);
     assert!(!ok, "the hooked commit must be refused: {out}");
     assert!(out.contains("binding.unapproved-packet"), "{out}");
@@ -81,7 +84,7 @@ fn a_packet_created_and_used_in_one_change_is_refused_everywhere() {
         // An explicit --policy changes nothing: the packet is not in the trusted base.
         vec![
             "--policy",
-            "/dev/null",
+            &empty_policy,
             "ci",
             "--base",
             &base,

@@ -218,6 +218,28 @@ impl<'r> Gate<'r> {
         out: &mut Emitter,
         added: Option<Vec<Option<AddedLines>>>,
     ) -> Result<(), Error> {
+        // A governance file (policy, waivers, packets, board, audit, template) the change
+        // turns into a symlink or another non-regular file is never read, as data or
+        // as authority: exit 2 naming it.
+        for c in &cs.changes {
+            if let Some(path) = c.new_path.as_deref() {
+                let regular = matches!(c.new_mode, 0o100644 | 0o100755 | 0);
+                if !regular && self.policy.is_governance_file(path) {
+                    return Err(Error::governance(
+                        path,
+                        format!(
+                            "the change makes it a {} (mode {:o}), not a regular file",
+                            if c.is_symlink() {
+                                "symbolic link"
+                            } else {
+                                "non-regular entry"
+                            },
+                            c.new_mode
+                        ),
+                    ));
+                }
+            }
+        }
         let authority = self.authority_files(parent)?;
         let trusted_rev = if self.authority.per_parent {
             parent.map(str::to_string)
