@@ -140,11 +140,12 @@ fn apply(e: &Edit) -> Option<String> {
             s.remove(i);
         }
         Edit::Replace(i, c) => {
-            // LF replaced by CR: the same line break, of another kind.
+            // An LF replaced by a lone CR is an edit: the reader does not honour a lone CR
+            // everywhere (a code fence after it is text). Except the last one.
             if st.contains(&i)
                 || i == st.end
                 || PACKET[i..].starts_with(c)
-                || (c == '\r' && PACKET[i..].starts_with('\n'))
+                || (c == '\r' && i + 1 == PACKET.len())
             {
                 return None;
             }
@@ -336,12 +337,15 @@ fn honest_line_breaks_and_status_edits_do_not_fire() {
     for new in [
         done.clone(),
         PACKET.replace('\n', "\r\n"),
-        PACKET.replace('\n', "\r"),
         done.replace('\n', "\r\n"),
         format!("{}\r", PACKET.trim_end_matches('\n')),
     ] {
         assert!(!fires(PACKET, &new), "{new:?}");
     }
+    // Lone CRs are line breaks, but not LFs: pulldown-cmark reads a code fence after a
+    // lone CR as text, so the conversion may change the packet as read. An edit.
+    assert!(fires(PACKET, &PACKET.replace('\n', "\r")));
+    assert!(fires(PACKET, &PACKET.replacen("- **OUT_OF_SCOPE**:\n", "- **OUT_OF_SCOPE**:\r", 1)));
     let d = digested(PACKET);
     for t in [d.clone(), d.replace('\n', "\r\n"), d.replace("In Progress", "Done")] {
         assert_eq!(digest_ok(&t), Some(true), "{t:?}");
@@ -707,11 +711,72 @@ mod real_repo {
 
     #[test]
     fn rewriting_line_endings_only_does_not_fire() {
-        // By design: CRLF is read as LF.
-        let r = governed(false);
+        // By design: CRLF is read as LF. A lone CR is a line break too, but not an LF
+        // (the reader does not honour it everywhere): converting to lone CRs is an edit.
+        let r = governed(true);
         let p = path_of(WP);
         stage(&r, &[(&p, &read(&r, &p).replace('\n', "\r\n"))]);
         expect(&r, &msg("docs: crlf"), &[]);
+        let r = governed(true);
+        stage(&r, &[(&p, &read(&r, &p).replace('\n', "\r"))]);
+        expect(
+            &r,
+            &msg("docs: cr"),
+            &["lock.digest-mismatch", "lock.locked-packet-edited"],
+        );
+    }
+
+    /// Example 4 of issue 12 in a real commit: bare CRs in the STATUS line carry a new
+    /// IN_SCOPE_PATHS and OUT_OF_SCOPE; with a digest, both rules fire.
+    #[test]
+    fn a_cr_injected_status_line_fires_in_a_real_commit() {
+        for digested in [false, true] {
+            let r = governed(digested);
+            let p = path_of(WP);
+            let text = read(&r, &p).replace(
+                "- STATUS: In Progress\n",
+                "- STATUS: In Progress\r- **IN_SCOPE_PATHS**:\r  * src/api/jobs.rs\r- **OUT_OF_SCOPE**:\r  * nothing\n",
+            );
+            stage(&r, &[(&p, &text), ("src/api/jobs.rs", "pub fn jobs() {}\n")]);
+            let want: &[&str] = if digested {
+                &["lock.digest-mismatch", "lock.locked-packet-edited"]
+            } else {
+                &["lock.locked-packet-edited"]
+            };
+            let d = expect(&r, &msg("feat: jobs"), want);
+            let e = of(&d, "lock.locked-packet-edited");
+            assert_eq!(e.path.as_deref(), Some(p.as_str()));
+            // The first difference: the STATUS line now ends in a lone CR.
+            assert_eq!(e.line, Some(line_of(&text, "- STATUS:")));
+        }
+    }
+
+    /// Example 5 of issue 12 in a real commit: a `- STATUS:` line inserted right after
+    /// `- **OUT_OF_SCOPE**:` (the original kept, or deleted) empties OUT_OF_SCOPE.
+    #[test]
+    fn an_inserted_status_line_fires_in_a_real_commit() {
+        for (digested, delete_original) in [(false, false), (false, true), (true, true)] {
+            let r = governed(digested);
+            let p = path_of(WP);
+            let mut text = read(&r, &p);
+            if delete_original {
+                text = text.replace("- STATUS: In Progress\n", "");
+            }
+            let text = text.replace(
+                "- **OUT_OF_SCOPE**:\n",
+                "- **OUT_OF_SCOPE**:\n- STATUS: In Progress\n",
+            );
+            let policy = Policy::embedded();
+            let parsed = wpgate_core::parse_packet(&p, &text, &policy.packet.fields);
+            assert!(parsed.out_of_scope.is_empty(), "the attack is real");
+            stage(&r, &[(&p, &text)]);
+            let want: &[&str] = if digested {
+                &["lock.digest-mismatch", "lock.locked-packet-edited"]
+            } else {
+                &["lock.locked-packet-edited"]
+            };
+            expect(&r, &msg("docs: status"), want);
+        }
     }
 
     // -- lock.digest-mismatch -----------------------------------------------------------

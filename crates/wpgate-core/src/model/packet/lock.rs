@@ -368,18 +368,24 @@ pub fn digest_matches(text: &str, packet: &Packet, policy: &Policy) -> Option<bo
 }
 
 /// The comparison key of a locked line: content as is; of an exempt line, everything but
-/// the value (its position, indentation, marker and label stay locked).
-fn key<'a>(l: &LockedLine<'a>) -> (&'a str, bool) {
+/// the value (its position, indentation, marker and label stay locked); and whether it
+/// ends in a lone CR. LF and CRLF are one break (a checkout with `core.autocrlf` is no
+/// edit), a lone CR is not: pulldown-cmark does not honour it the same way everywhere (a
+/// code fence after a lone CR is read as text), so turning an LF into a CR can change what
+/// the reader sees. The break that ends the locked region is no content.
+fn key<'a>(l: &LockedLine<'a>, last: bool) -> (&'a str, bool, bool) {
+    let cr = l.brk == Break::Cr && !last;
     match l.role {
-        Role::Content => (l.text, false),
-        Role::Mutable { value_at } => (&l.text[..value_at.min(l.text.len())], true),
-        Role::Digest => ("", true),
+        Role::Content => (l.text, false, cr),
+        Role::Mutable { value_at } => (&l.text[..value_at.min(l.text.len())], true, cr),
+        Role::Digest => ("", true, cr),
     }
 }
 
 /// Compares a locked packet's old and new text. Returns the 1-based line (in the new
 /// text) of the first locked line that differs; `None` when the locked content is unchanged.
-/// Line breaks (LF, CRLF, lone CR) all split lines and compare equal.
+/// Line breaks (LF, CRLF, lone CR) all split lines; LF and CRLF compare equal, a lone CR
+/// does not (see `key`).
 pub fn first_locked_difference(
     old_text: &str,
     old: &Packet,
@@ -389,10 +395,12 @@ pub fn first_locked_difference(
 ) -> Option<usize> {
     let a = locked_lines(old_text, old, policy);
     let b = locked_lines(new_text, new, policy);
+    let (la, lb) = (a.len().saturating_sub(1), b.len().saturating_sub(1));
     let at = a
         .iter()
         .zip(&b)
-        .position(|(x, y)| key(x) != key(y))
+        .enumerate()
+        .position(|(i, (x, y))| key(x, i == la) != key(y, i == lb))
         .or((a.len() != b.len()).then_some(a.len().min(b.len())));
     let at = at?;
     Some(match b.get(at) {
