@@ -116,14 +116,19 @@ fn an_inserted_status_line_hiding_the_carve_outs_is_refused_at_commit_and_push()
         r.git(&["commit", "-q", "-am", "packet: scope src/ but src/api/"]);
     });
     let honest = g.read(&packet_path());
-    let evil = honest
-        .replace("- STATUS: In Progress\n", "")
-        .replace(
-            "- **OUT_OF_SCOPE**:\n",
-            "- **OUT_OF_SCOPE**:\n- STATUS: In Progress\n",
-        );
+    let evil = honest.replace("- STATUS: In Progress\n", "").replace(
+        "- **OUT_OF_SCOPE**:\n",
+        "- **OUT_OF_SCOPE**:\n- STATUS: In Progress\n",
+    );
     let p = parsed(&evil);
-    assert!(p.out_of_scope.is_empty(), "the attack is real: {:?}", p.out_of_scope);
-    assert_eq!(p.status.as_ref().map(|s| s.value.as_str()), Some("In Progress"));
+    assert!(
+        p.out_of_scope.is_empty(),
+        "the attack is real: {:?}",
+        p.out_of_scope
+    );
+    assert_eq!(
+        p.status.as_ref().map(|s| s.value.as_str()),
+        Some("In Progress")
+    );
     refused_everywhere(&g, &evil, &["lock.locked-packet-edited"]);
 }

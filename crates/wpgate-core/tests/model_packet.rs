@@ -208,7 +208,8 @@ fn lone_cr_is_a_line_break_like_lf() {
     );
 
     // Paragraph lines: `**Status:** …` and the next label, separated by a lone CR.
-    let para = "# WP\r\r**Status:** Ready\r**IN_SCOPE_PATHS:** src/x.rs\r**OUT_OF_SCOPE:** src/api/\r";
+    let para =
+        "# WP\r\r**Status:** Ready\r**IN_SCOPE_PATHS:** src/x.rs\r**OUT_OF_SCOPE:** src/api/\r";
     let p = parse_text("WP-1-P.md", para);
     assert_eq!(p.status.as_ref().map(|f| f.value.as_str()), Some("Ready"));
     assert_eq!(values(&p.in_scope_paths), ["src/x.rs"]);

@@ -253,7 +253,11 @@ fn digested(text: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    format!("{}**Lock Digest:** sha256:{hex}\n{}", &text[..end], &text[end..])
+    format!(
+        "{}**Lock Digest:** sha256:{hex}\n{}",
+        &text[..end],
+        &text[end..]
+    )
 }
 
 fn digest_ok(text: &str) -> Option<bool> {
@@ -270,9 +274,16 @@ fn cr_smuggled_scope_in_the_status_line_fires() {
     let evil = "- STATUS: In Progress\r- **IN_SCOPE_PATHS**:\r  * src/api/jobs.rs\r- **OUT_OF_SCOPE**:\r  * nothing";
     let new = PACKET.replace("- STATUS: In Progress", evil);
     let p = parsed(&new);
-    assert_eq!(values(&p.in_scope_paths), ["src/api/jobs.rs"], "the attack works on the parser");
+    assert_eq!(
+        values(&p.in_scope_paths),
+        ["src/api/jobs.rs"],
+        "the attack works on the parser"
+    );
     assert!(fires(PACKET, &new), "CR-smuggled scope went unnoticed");
-    let (old_d, new_d) = (digested(PACKET), digested(PACKET).replace("- STATUS: In Progress", evil));
+    let (old_d, new_d) = (
+        digested(PACKET),
+        digested(PACKET).replace("- STATUS: In Progress", evil),
+    );
     assert_eq!(digest_ok(&old_d), Some(true), "the honest digest verifies");
     assert_eq!(digest_ok(&new_d), Some(false), "the digest still verified");
     // The same with CRLF and a lone CR at the very end of the file.
@@ -286,11 +297,19 @@ fn cr_smuggled_scope_in_the_status_line_fires() {
 /// or deleted (then the inserted one is the STATUS the parser recognises), both rules fire.
 #[test]
 fn an_inserted_status_line_emptying_out_of_scope_fires() {
-    let insert = |t: &str| t.replace("- **OUT_OF_SCOPE**:\n", "- **OUT_OF_SCOPE**:\n- STATUS: In Progress\n");
+    let insert = |t: &str| {
+        t.replace(
+            "- **OUT_OF_SCOPE**:\n",
+            "- **OUT_OF_SCOPE**:\n- STATUS: In Progress\n",
+        )
+    };
     let kept = insert(PACKET);
     let moved = insert(&PACKET.replace("- STATUS: In Progress\n", ""));
     for new in [&kept, &moved] {
-        assert!(parsed(new).out_of_scope.is_empty(), "the attack works on the parser");
+        assert!(
+            parsed(new).out_of_scope.is_empty(),
+            "the attack works on the parser"
+        );
         assert!(fires(PACKET, new), "inserted STATUS went unnoticed:\n{new}");
     }
     let d = digested(PACKET);
@@ -307,24 +326,64 @@ fn an_inserted_status_line_emptying_out_of_scope_fires() {
 fn other_mutable_line_smuggling_fires() {
     let st = "- STATUS: In Progress\n";
     let cases = [
-        ("second STATUS in DONE_MEANS", PACKET.replace("  * the property holds\n", "  * the property holds\n  * STATUS: Done\n")),
+        (
+            "second STATUS in DONE_MEANS",
+            PACKET.replace(
+                "  * the property holds\n",
+                "  * the property holds\n  * STATUS: Done\n",
+            ),
+        ),
         ("STATUS deleted", PACKET.replace(st, "")),
-        ("U+2028 in the value", PACKET.replace(st, "- STATUS: In Progress\u{2028}- **IN_SCOPE_PATHS**: src/api/jobs.rs\n")),
-        ("U+0085 in the value", PACKET.replace(st, "- STATUS: In Progress\u{85}x\n")),
-        ("digest line capturing carve-outs", PACKET.replace("- **OUT_OF_SCOPE**:\n", "- **OUT_OF_SCOPE**:\n- **Lock Digest:** sha256:00\n")),
-        ("STATUS re-indented", PACKET.replace(st, "  - STATUS: In Progress\n")),
-        ("STATUS as bold", PACKET.replace(st, "- **STATUS**: In Progress\n")),
+        (
+            "U+2028 in the value",
+            PACKET.replace(
+                st,
+                "- STATUS: In Progress\u{2028}- **IN_SCOPE_PATHS**: src/api/jobs.rs\n",
+            ),
+        ),
+        (
+            "U+0085 in the value",
+            PACKET.replace(st, "- STATUS: In Progress\u{85}x\n"),
+        ),
+        (
+            "digest line capturing carve-outs",
+            PACKET.replace(
+                "- **OUT_OF_SCOPE**:\n",
+                "- **OUT_OF_SCOPE**:\n- **Lock Digest:** sha256:00\n",
+            ),
+        ),
+        (
+            "STATUS re-indented",
+            PACKET.replace(st, "  - STATUS: In Progress\n"),
+        ),
+        (
+            "STATUS as bold",
+            PACKET.replace(st, "- **STATUS**: In Progress\n"),
+        ),
     ];
     for (what, new) in &cases {
         assert!(fires(PACKET, new), "{what} went unnoticed:\n{new}");
     }
     // The parser does not read U+2028 as a line break: no scope rides on it.
-    assert_eq!(values(&parsed(&cases[2].1).in_scope_paths), ["src/lock/mod.rs"]);
+    assert_eq!(
+        values(&parsed(&cases[2].1).in_scope_paths),
+        ["src/lock/mod.rs"]
+    );
     let d = digested(PACKET);
-    let digest_capture = d.replace("- **OUT_OF_SCOPE**:\n", "- **OUT_OF_SCOPE**:\n- **Lock Digest:** sha256:00\n");
+    let digest_capture = d.replace(
+        "- **OUT_OF_SCOPE**:\n",
+        "- **OUT_OF_SCOPE**:\n- **Lock Digest:** sha256:00\n",
+    );
     assert!(parsed(&digest_capture).out_of_scope.is_empty());
-    assert_eq!(digest_ok(&digest_capture), Some(false), "digest line as smuggling vector");
-    let second = d.replace("  * the property holds\n", "  * the property holds\n  * STATUS: Done\n");
+    assert_eq!(
+        digest_ok(&digest_capture),
+        Some(false),
+        "digest line as smuggling vector"
+    );
+    let second = d.replace(
+        "  * the property holds\n",
+        "  * the property holds\n  * STATUS: Done\n",
+    );
     assert_eq!(digest_ok(&second), Some(false), "second STATUS line");
 }
 
@@ -345,9 +404,16 @@ fn honest_line_breaks_and_status_edits_do_not_fire() {
     // Lone CRs are line breaks, but not LFs: pulldown-cmark reads a code fence after a
     // lone CR as text, so the conversion may change the packet as read. An edit.
     assert!(fires(PACKET, &PACKET.replace('\n', "\r")));
-    assert!(fires(PACKET, &PACKET.replacen("- **OUT_OF_SCOPE**:\n", "- **OUT_OF_SCOPE**:\r", 1)));
+    assert!(fires(
+        PACKET,
+        &PACKET.replacen("- **OUT_OF_SCOPE**:\n", "- **OUT_OF_SCOPE**:\r", 1)
+    ));
     let d = digested(PACKET);
-    for t in [d.clone(), d.replace('\n', "\r\n"), d.replace("In Progress", "Done")] {
+    for t in [
+        d.clone(),
+        d.replace('\n', "\r\n"),
+        d.replace("In Progress", "Done"),
+    ] {
         assert_eq!(digest_ok(&t), Some(true), "{t:?}");
     }
 }
@@ -737,7 +803,10 @@ mod real_repo {
                 "- STATUS: In Progress\n",
                 "- STATUS: In Progress\r- **IN_SCOPE_PATHS**:\r  * src/api/jobs.rs\r- **OUT_OF_SCOPE**:\r  * nothing\n",
             );
-            stage(&r, &[(&p, &text), ("src/api/jobs.rs", "pub fn jobs() {}\n")]);
+            stage(
+                &r,
+                &[(&p, &text), ("src/api/jobs.rs", "pub fn jobs() {}\n")],
+            );
             let want: &[&str] = if digested {
                 &["lock.digest-mismatch", "lock.locked-packet-edited"]
             } else {

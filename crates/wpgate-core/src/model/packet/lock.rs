@@ -218,10 +218,7 @@ pub fn locked_lines<'t>(text: &'t str, packet: &Packet, policy: &Policy) -> Vec<
         if let Some((label, value_at)) = line_label(line) {
             let holds = |at: usize| at >= l.start && at < l.end.max(l.start + 1);
             let value = &line[value_at..];
-            if let Some(k) = exempt
-                .iter()
-                .position(|(at, n)| *n == label && holds(*at))
-            {
+            if let Some(k) = exempt.iter().position(|(at, n)| *n == label && holds(*at)) {
                 exempt.remove(k);
                 if plain_value(value) {
                     role = Role::Mutable { value_at };
@@ -262,7 +259,11 @@ pub fn locked_content(text: &str, packet: &Packet, policy: &Policy) -> String {
             continue;
         }
         out.push_str(l.text);
-        out.push(if l.brk == Break::Cr && i < last { '\r' } else { '\n' });
+        out.push(if l.brk == Break::Cr && i < last {
+            '\r'
+        } else {
+            '\n'
+        });
     }
     out
 }
@@ -307,7 +308,10 @@ fn authority_view(p: &Packet, skip: &[&str]) -> String {
     s += &vals(
         "spec_anchor",
         skip,
-        p.spec_anchors.iter().map(|a| a.raw.clone()).collect::<Vec<_>>(),
+        p.spec_anchors
+            .iter()
+            .map(|a| a.raw.clone())
+            .collect::<Vec<_>>(),
     );
     s += &vals(
         "signature",

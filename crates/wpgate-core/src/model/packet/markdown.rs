@@ -1044,7 +1044,9 @@ pub(crate) fn line_spans(text: &str, sp: Span) -> Vec<Span> {
     for l in s.split(['\n', '\r']) {
         let a = sp.start + off;
         // The LF of a CRLF: the empty piece between CR and LF is no line.
-        let crlf = l.is_empty() && s.as_bytes().get(off) == Some(&b'\n') && off > 0
+        let crlf = l.is_empty()
+            && s.as_bytes().get(off) == Some(&b'\n')
+            && off > 0
             && s.as_bytes()[off - 1] == b'\r';
         if !crlf {
             out.push(trim(text, Span::new(a, a + l.len())));
