@@ -387,6 +387,31 @@ fn other_mutable_line_smuggling_fires() {
     assert_eq!(digest_ok(&second), Some(false), "second STATUS line");
 }
 
+/// Digests written by wpgate 0.1 left out *every* STATUS-labelled line. A real packet with a
+/// second, inert STATUS line (a note, its value holding a mangled-encoding control
+/// character) keeps verifying; the same digest with a STATUS line that captures the
+/// carve-outs does not.
+#[test]
+fn a_0_1_digest_with_a_second_status_line_verifies_only_while_it_is_inert() {
+    let honest = PACKET.replace(
+        "\n---\n",
+        "\n## Notes\n- STATUS: In-Progress (revalidation, see A\u{15} 4.6.1)\n\n---\n",
+    );
+    let d = digested(&honest);
+    assert_eq!(digest_ok(&d), Some(true), "0.1 digest of an honest packet");
+    let evil = d.replace(
+        "- **OUT_OF_SCOPE**:\n",
+        "- **OUT_OF_SCOPE**:\n- STATUS: x\n",
+    );
+    assert!(parsed(&evil).out_of_scope.is_empty());
+    assert_eq!(digest_ok(&evil), Some(false), "a capturing STATUS line");
+    let cr = d.replace(
+        "- STATUS: In-Progress",
+        "- STATUS: x\r- **OUT_OF_SCOPE**:\r  * nothing\r- STATUS: In-Progress",
+    );
+    assert_eq!(digest_ok(&cr), Some(false), "CRs in the note's STATUS line");
+}
+
 /// What must not fire: the STATUS value changed, the file converted to CRLF or to lone CRs,
 /// a final CR; and the digest of an honest LF packet (computed by the 0.1 definition) and
 /// its CRLF conversion still verify, with any STATUS value.

@@ -165,6 +165,9 @@ pub struct LockedLine<'t> {
     pub text: &'t str,
     pub brk: Break,
     pub role: Role,
+    /// The line carries a mutable-field or digest label and a plain value: wpgate 0.1
+    /// left every such line out of the digest (see [`digest_matches`]).
+    pub labelled: bool,
 }
 
 /// Canonical field names (as the parser knows them) of the policy's mutable fields.
@@ -177,11 +180,17 @@ pub fn mutable_canons(policy: &Policy) -> Vec<&'static str> {
         .collect()
 }
 
-/// A mutable value may hold no line break of any kind, and no control character: nothing
-/// that a reader could take for more structure.
+/// A mutable value may hold no line break or separator of any kind (CR, LF, VT, FF, NEL,
+/// U+2028, U+2029) and no NUL: nothing that a reader could take for more structure.
+/// Other control characters are allowed: real packets hold them where an encoding was
+/// mangled (`A\u{15} 4.6.1` for `§4.6.1`), and no reader breaks a line at them.
 fn plain_value(v: &str) -> bool {
-    !v.chars()
-        .any(|c| (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}'))
+    !v.chars().any(|c| {
+        matches!(
+            c,
+            '\r' | '\n' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\0'
+        )
+    })
 }
 
 /// The lines of the locked region with their roles.
@@ -211,11 +220,20 @@ pub fn locked_lines<'t>(text: &'t str, packet: &Packet, policy: &Policy) -> Vec<
         .map(|f| normalise_label(f))
         .collect();
     let digest_at = packet.lock_digest.as_ref().map(|d| d.span.start);
+    let mutable_labels: Vec<String> = policy
+        .lock
+        .mutable_fields
+        .iter()
+        .map(|f| normalise_label(f))
+        .collect();
     let mut out = Vec::new();
     for (i, l) in split_lines(region).into_iter().enumerate() {
         let line = &region[l.start..l.end];
         let mut role = Role::Content;
+        let mut labelled = false;
         if let Some((label, value_at)) = line_label(line) {
+            labelled = (mutable_labels.contains(&label) || digest_labels.contains(&label))
+                && plain_value(&line[value_at..]);
             let holds = |at: usize| at >= l.start && at < l.end.max(l.start + 1);
             let value = &line[value_at..];
             if let Some(k) = exempt.iter().position(|(at, n)| *n == label && holds(*at)) {
@@ -241,6 +259,7 @@ pub fn locked_lines<'t>(text: &'t str, packet: &Packet, policy: &Policy) -> Vec<
             text: line,
             brk: l.brk,
             role,
+            labelled,
         });
     }
     out
@@ -251,11 +270,20 @@ pub fn locked_lines<'t>(text: &'t str, packet: &Packet, policy: &Policy) -> Vec<
 /// a CR. For LF and CRLF text this is byte for byte the content of wpgate 0.1, so the
 /// digests of honestly locked packets still verify.
 pub fn locked_content(text: &str, packet: &Packet, policy: &Policy) -> String {
-    let lines = locked_lines(text, packet, policy);
+    content_without(text, &locked_lines(text, packet, policy), |l| {
+        l.role != Role::Content
+    })
+}
+
+fn content_without(
+    text: &str,
+    lines: &[LockedLine<'_>],
+    left_out: impl Fn(&LockedLine<'_>) -> bool,
+) -> String {
     let mut out = String::with_capacity(text.len());
     let last = lines.len().saturating_sub(1);
     for (i, l) in lines.iter().enumerate() {
-        if l.role != Role::Content {
+        if left_out(l) {
             continue;
         }
         out.push_str(l.text);
@@ -330,26 +358,31 @@ fn authority_view(p: &Packet, skip: &[&str]) -> String {
     s
 }
 
-/// Does the exempt (mutable and digest) lines' removal leave what the parser reads from
-/// the packet unchanged? A mutable line placed so that it captures other content (the
-/// carve-outs of OUT_OF_SCOPE nested under an inserted `- STATUS:` item) fails this.
-fn exempt_lines_are_inert(text: &str, packet: &Packet, policy: &Policy) -> bool {
-    let lines = locked_lines(text, packet, policy);
-    if lines.iter().all(|l| l.role == Role::Content) {
+/// Does removing the left-out lines leave what the parser reads from the packet
+/// unchanged? A mutable line placed so that it captures other content (the carve-outs of
+/// OUT_OF_SCOPE nested under an inserted `- STATUS:` item) fails this: the digest does
+/// not cover where a left-out line stands, this check does.
+fn inert(
+    text: &str,
+    packet: &Packet,
+    policy: &Policy,
+    lines: &[LockedLine<'_>],
+    left_out: impl Fn(&LockedLine<'_>) -> bool,
+) -> bool {
+    if !lines.iter().any(&left_out) {
         return true;
     }
     let mut without = String::with_capacity(text.len());
     let mut cut_to = 0;
-    for l in &lines {
-        let start = l.start;
+    for l in lines {
         let brk = match l.brk {
             Break::Lf | Break::Cr => 1,
             Break::CrLf => 2,
             Break::End => 0,
         };
-        if l.role != Role::Content {
-            without.push_str(&text[cut_to..start]);
-            cut_to = (start + l.text.len() + brk).min(text.len());
+        if left_out(l) {
+            without.push_str(&text[cut_to..l.start]);
+            cut_to = (l.start + l.text.len() + brk).min(text.len());
         }
     }
     without.push_str(&text[cut_to..]);
@@ -359,16 +392,28 @@ fn exempt_lines_are_inert(text: &str, packet: &Packet, policy: &Policy) -> bool 
     authority_view(packet, &skip) == authority_view(&reparsed, &skip)
 }
 
-/// Does the recorded digest match? `None` when the packet records no digest. The digest
-/// also fails when the exempt lines are not inert (see `exempt_lines_are_inert`): the
-/// digest does not cover where the STATUS line stands, this check does.
+/// Does the recorded digest match? `None` when the packet records no digest.
+///
+/// The digest is that of [`locked_content`], or, for packets locked by wpgate 0.1, of the
+/// locked lines without *every* line carrying a mutable or digest label (0.1 left them all
+/// out, so such a digest cannot tell an honest second `Status:` line from an inserted
+/// one). Either way the lines left out must be inert (see `inert`): a STATUS line that
+/// captures other content fails the digest even though the digest does not cover it.
 pub fn digest_matches(text: &str, packet: &Packet, policy: &Policy) -> Option<bool> {
     let recorded = packet.lock_digest.as_ref()?;
     let want = recorded.value.trim().trim_matches('`').to_ascii_lowercase();
-    Some(
-        digest(&locked_content(text, packet, policy)) == want
-            && exempt_lines_are_inert(text, packet, policy),
-    )
+    let lines = locked_lines(text, packet, policy);
+    let strict = |l: &LockedLine<'_>| l.role != Role::Content;
+    if digest(&content_without(text, &lines, strict)) == want {
+        return Some(inert(text, packet, policy, &lines, strict));
+    }
+    let legacy = |l: &LockedLine<'_>| l.role != Role::Content || l.labelled;
+    if lines.iter().any(|l| l.role == Role::Content && l.labelled)
+        && digest(&content_without(text, &lines, legacy)) == want
+    {
+        return Some(inert(text, packet, policy, &lines, legacy));
+    }
+    Some(false)
 }
 
 /// The comparison key of a locked line: content as is; of an exempt line, everything but
