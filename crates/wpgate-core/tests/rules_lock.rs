@@ -6,8 +6,11 @@
 //!   mutable STATUS line, always fires it;
 //! - edits of the mutable STATUS value never fire it.
 //!
-//! Line endings are normalised by design (CRLF read as LF, a missing final newline is no
-//! change); the generated edits therefore never insert `\r` or drop the last newline.
+//! One notion of a line: LF, CRLF and a lone CR all end a line, for the lock as for the
+//! Markdown reader; a change of the kind of a line break (LF → CRLF, LF → CR) and a missing
+//! final newline are no change, so the generated edits skip exactly those. Inserting a
+//! mutable line (`- STATUS: …`) anywhere, or a CR or other break in the STATUS value,
+//! always fires (examples 4 and 5 of issue 12).
 //!
 //! Then (the `real_repo` section at the end) both rules on real repositories, judged by
 //! `Gate::staged` and `Gate::commits`: edits, renames and deletions of a locked packet in
@@ -97,7 +100,9 @@ fn edit_char() -> impl Strategy<Value = char> {
         prop::char::range('a', 'z'),
         prop::char::range('A', 'Z'),
         prop::char::range('0', '9'),
-        prop::sample::select(vec![' ', '\n', ':', '*', '#', '-', '`', '\t', 'é', '→']),
+        prop::sample::select(vec![
+            ' ', '\n', '\r', ':', '*', '#', '-', '`', '\t', 'é', '→', '\u{2028}', '\u{85}'
+        ]),
     ]
 }
 
@@ -117,7 +122,11 @@ fn apply(e: &Edit) -> Option<String> {
         Edit::Insert(i, c) => {
             // Edits of the STATUS line (including indenting it) are mutable-field edits.
             // A newline right before the final one is an appended empty line.
-            if (i >= st.start && i <= st.end) || (c == '\n' && i + 1 == PACKET.len()) {
+            // A CR right before an LF makes a CRLF: the same line break.
+            if (i >= st.start && i <= st.end)
+                || (c == '\n' && i + 1 == PACKET.len())
+                || (c == '\r' && PACKET[i..].starts_with('\n'))
+            {
                 return None;
             }
             s.insert(i, c);
@@ -131,7 +140,13 @@ fn apply(e: &Edit) -> Option<String> {
             s.remove(i);
         }
         Edit::Replace(i, c) => {
-            if st.contains(&i) || i == st.end || PACKET[i..].starts_with(c) {
+            // An LF replaced by a lone CR is an edit: the reader does not honour a lone CR
+            // everywhere (a code fence after it is text). Except the last one.
+            if st.contains(&i)
+                || i == st.end
+                || PACKET[i..].starts_with(c)
+                || (c == '\r' && i + 1 == PACKET.len())
+            {
                 return None;
             }
             s.replace_range(i..i + 1, c.encode_utf8(&mut [0; 4]));
@@ -156,11 +171,275 @@ proptest! {
         }
     }
 
+    /// Example 4 of issue 12, generalised: any line break (or other separator) in the
+    /// STATUS value, followed by anything, is an edit.
+    #[test]
+    fn a_break_in_the_status_value_fires(
+        v in "[A-Za-z ]{0,12}",
+        sep in prop::sample::select(vec!["\r", "\n", "\r\n", "\u{2028}", "\u{2029}", "\u{85}", "\u{b}", "\u{c}"]),
+        rest in "[A-Za-z*:\\-][A-Za-z *:\\-]{0,30}",
+    ) {
+        let st = status_line();
+        let new = format!("{}- STATUS: {v}{sep}{rest}{}", &PACKET[..st.start], &PACKET[st.end..]);
+        prop_assert!(fires(PACKET, &new), "status {:?}", new);
+    }
+
+    /// Example 5 of issue 12, generalised: a mutable line (in any of the shapes the
+    /// parser reads) inserted at the start of any locked line is an edit, with or without
+    /// the original STATUS line deleted.
+    #[test]
+    fn an_inserted_mutable_line_fires(
+        at in 0usize..40,
+        shape in prop::sample::select(vec!["- STATUS: ", "  * STATUS: ", "**Status:** ", "STATUS: ", "- **STATUS**: ", "- **Lock Digest:** "]),
+        v in "[A-Za-z ]{1,20}",
+        delete_original in any::<bool>(),
+        eol in prop::sample::select(vec!["\n", "\r", "\r\n"]),
+    ) {
+        let footer = PACKET.find("**User Signature Locked:**").expect("footer");
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(PACKET[..footer].match_indices('\n').map(|(i, _)| i + 1))
+            .filter(|&i| i <= footer)
+            .collect();
+        let i = starts[at % starts.len()];
+        let mut new = PACKET.to_string();
+        new.insert_str(i, &format!("{shape}{}{eol}", v.trim()));
+        if delete_original {
+            let st = status_line();
+            // A `- STATUS:` line put where the original stood, the original deleted: that
+            // is an edit of the value, which is allowed.
+            if shape == "- STATUS: " && (i == st.start || i == st.end + 1) {
+                return Ok(());
+            }
+            let shift = if i <= st.start { shape.len() + v.trim().len() + eol.len() } else { 0 };
+            new.replace_range(st.start + shift..st.end + shift + 1, "");
+            // Moving the STATUS line up or down by one blank-free position within the
+            // metadata list leaves the text unchanged: no edit to find.
+            if new == PACKET {
+                return Ok(());
+            }
+        }
+        prop_assert!(fires(PACKET, &new), "inserted at {i}:\n{}", new);
+    }
+
     #[test]
     fn editing_the_mutable_status_never_fires(v in "[A-Za-z ]{1,30}") {
         let st = status_line();
         let new = format!("{}- STATUS: {}{}", &PACKET[..st.start], v.trim(), &PACKET[st.end..]);
         prop_assert!(!fires(PACKET, &new), "status {:?}", v);
+    }
+}
+
+/// The packet as the parser reads it.
+fn parsed(text: &str) -> wpgate_core::Packet {
+    wpgate_core::parse_packet(PATH, text, &Policy::embedded().packet.fields)
+}
+
+fn values(f: &[wpgate_core::model::packet::Field<String>]) -> Vec<&str> {
+    f.iter().map(|f| f.value.as_str()).collect()
+}
+
+/// `PACKET` with `**Lock Digest:**` of its own locked content after the footer, as
+/// `wpgate packet lock` writes it; the digest computed here, from its definition.
+fn digested(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let end = text.find("**User Signature Locked:**").expect("footer");
+    let end = end + text[end..].find('\n').expect("eol") + 1;
+    let content: String = text[..end]
+        .lines()
+        .filter(|l| !l.starts_with("- STATUS:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let hex: String = Sha256::digest(content.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "{}**Lock Digest:** sha256:{hex}\n{}",
+        &text[..end],
+        &text[end..]
+    )
+}
+
+fn digest_ok(text: &str) -> Option<bool> {
+    let policy = Policy::embedded();
+    let p = wpgate_core::parse_packet(PATH, text, &policy.packet.fields);
+    wpgate_core::model::packet::lock::digest_matches(text, &p, &policy)
+}
+
+/// Example 4 of issue 12: the STATUS line carries bare CRs, which the Markdown reader takes
+/// for line breaks, so a new IN_SCOPE_PATHS/OUT_OF_SCOPE (read first, so it wins) rides on
+/// the "mutable" line. Both lock rules must see it.
+#[test]
+fn cr_smuggled_scope_in_the_status_line_fires() {
+    let evil = "- STATUS: In Progress\r- **IN_SCOPE_PATHS**:\r  * src/api/jobs.rs\r- **OUT_OF_SCOPE**:\r  * nothing";
+    let new = PACKET.replace("- STATUS: In Progress", evil);
+    let p = parsed(&new);
+    assert_eq!(
+        values(&p.in_scope_paths),
+        ["src/api/jobs.rs"],
+        "the attack works on the parser"
+    );
+    assert!(fires(PACKET, &new), "CR-smuggled scope went unnoticed");
+    let (old_d, new_d) = (
+        digested(PACKET),
+        digested(PACKET).replace("- STATUS: In Progress", evil),
+    );
+    assert_eq!(digest_ok(&old_d), Some(true), "the honest digest verifies");
+    assert_eq!(digest_ok(&new_d), Some(false), "the digest still verified");
+    // The same with CRLF and a lone CR at the very end of the file.
+    let crlf = new.replace('\n', "\r\n");
+    assert!(fires(PACKET, &crlf));
+    assert!(fires(PACKET, &format!("{new}\r")));
+}
+
+/// Example 5 of issue 12: a new `- STATUS:` line right after `- **OUT_OF_SCOPE**:` nests
+/// the carve-outs under it, so OUT_OF_SCOPE reads empty. With the original STATUS line kept
+/// or deleted (then the inserted one is the STATUS the parser recognises), both rules fire.
+#[test]
+fn an_inserted_status_line_emptying_out_of_scope_fires() {
+    let insert = |t: &str| {
+        t.replace(
+            "- **OUT_OF_SCOPE**:\n",
+            "- **OUT_OF_SCOPE**:\n- STATUS: In Progress\n",
+        )
+    };
+    let kept = insert(PACKET);
+    let moved = insert(&PACKET.replace("- STATUS: In Progress\n", ""));
+    for new in [&kept, &moved] {
+        assert!(
+            parsed(new).out_of_scope.is_empty(),
+            "the attack works on the parser"
+        );
+        assert!(fires(PACKET, new), "inserted STATUS went unnoticed:\n{new}");
+    }
+    let d = digested(PACKET);
+    assert_eq!(digest_ok(&insert(&d)), Some(false), "kept: digest verified");
+    let moved_d = insert(&d.replace("- STATUS: In Progress\n", ""));
+    assert!(parsed(&moved_d).out_of_scope.is_empty());
+    assert_eq!(digest_ok(&moved_d), Some(false), "moved: digest verified");
+}
+
+/// Variants: a second STATUS line in another field's list, a STATUS line deleted, a
+/// STATUS value holding a Unicode line separator, a `Lock Digest` line inside the locked
+/// content capturing the carve-outs, the STATUS label renamed or re-indented.
+#[test]
+fn other_mutable_line_smuggling_fires() {
+    let st = "- STATUS: In Progress\n";
+    let cases = [
+        (
+            "second STATUS in DONE_MEANS",
+            PACKET.replace(
+                "  * the property holds\n",
+                "  * the property holds\n  * STATUS: Done\n",
+            ),
+        ),
+        ("STATUS deleted", PACKET.replace(st, "")),
+        (
+            "U+2028 in the value",
+            PACKET.replace(
+                st,
+                "- STATUS: In Progress\u{2028}- **IN_SCOPE_PATHS**: src/api/jobs.rs\n",
+            ),
+        ),
+        (
+            "U+0085 in the value",
+            PACKET.replace(st, "- STATUS: In Progress\u{85}x\n"),
+        ),
+        (
+            "digest line capturing carve-outs",
+            PACKET.replace(
+                "- **OUT_OF_SCOPE**:\n",
+                "- **OUT_OF_SCOPE**:\n- **Lock Digest:** sha256:00\n",
+            ),
+        ),
+        (
+            "STATUS re-indented",
+            PACKET.replace(st, "  - STATUS: In Progress\n"),
+        ),
+        (
+            "STATUS as bold",
+            PACKET.replace(st, "- **STATUS**: In Progress\n"),
+        ),
+    ];
+    for (what, new) in &cases {
+        assert!(fires(PACKET, new), "{what} went unnoticed:\n{new}");
+    }
+    // The parser does not read U+2028 as a line break: no scope rides on it.
+    assert_eq!(
+        values(&parsed(&cases[2].1).in_scope_paths),
+        ["src/lock/mod.rs"]
+    );
+    let d = digested(PACKET);
+    let digest_capture = d.replace(
+        "- **OUT_OF_SCOPE**:\n",
+        "- **OUT_OF_SCOPE**:\n- **Lock Digest:** sha256:00\n",
+    );
+    assert!(parsed(&digest_capture).out_of_scope.is_empty());
+    assert_eq!(
+        digest_ok(&digest_capture),
+        Some(false),
+        "digest line as smuggling vector"
+    );
+    let second = d.replace(
+        "  * the property holds\n",
+        "  * the property holds\n  * STATUS: Done\n",
+    );
+    assert_eq!(digest_ok(&second), Some(false), "second STATUS line");
+}
+
+/// Digests written by wpgate 0.1 left out *every* STATUS-labelled line. A real packet with a
+/// second, inert STATUS line (a note, its value holding a mangled-encoding control
+/// character) keeps verifying; the same digest with a STATUS line that captures the
+/// carve-outs does not.
+#[test]
+fn a_0_1_digest_with_a_second_status_line_verifies_only_while_it_is_inert() {
+    let honest = PACKET.replace(
+        "\n---\n",
+        "\n## Notes\n- STATUS: In-Progress (revalidation, see A\u{15} 4.6.1)\n\n---\n",
+    );
+    let d = digested(&honest);
+    assert_eq!(digest_ok(&d), Some(true), "0.1 digest of an honest packet");
+    let evil = d.replace(
+        "- **OUT_OF_SCOPE**:\n",
+        "- **OUT_OF_SCOPE**:\n- STATUS: x\n",
+    );
+    assert!(parsed(&evil).out_of_scope.is_empty());
+    assert_eq!(digest_ok(&evil), Some(false), "a capturing STATUS line");
+    let cr = d.replace(
+        "- STATUS: In-Progress",
+        "- STATUS: x\r- **OUT_OF_SCOPE**:\r  * nothing\r- STATUS: In-Progress",
+    );
+    assert_eq!(digest_ok(&cr), Some(false), "CRs in the note's STATUS line");
+}
+
+/// What must not fire: the STATUS value changed, the file converted to CRLF or to lone CRs,
+/// a final CR; and the digest of an honest LF packet (computed by the 0.1 definition) and
+/// its CRLF conversion still verify, with any STATUS value.
+#[test]
+fn honest_line_breaks_and_status_edits_do_not_fire() {
+    let done = PACKET.replace("- STATUS: In Progress", "- STATUS: ✅ Done (merged)");
+    for new in [
+        done.clone(),
+        PACKET.replace('\n', "\r\n"),
+        done.replace('\n', "\r\n"),
+        format!("{}\r", PACKET.trim_end_matches('\n')),
+    ] {
+        assert!(!fires(PACKET, &new), "{new:?}");
+    }
+    // Lone CRs are line breaks, but not LFs: pulldown-cmark reads a code fence after a
+    // lone CR as text, so the conversion may change the packet as read. An edit.
+    assert!(fires(PACKET, &PACKET.replace('\n', "\r")));
+    assert!(fires(
+        PACKET,
+        &PACKET.replacen("- **OUT_OF_SCOPE**:\n", "- **OUT_OF_SCOPE**:\r", 1)
+    ));
+    let d = digested(PACKET);
+    for t in [
+        d.clone(),
+        d.replace('\n', "\r\n"),
+        d.replace("In Progress", "Done"),
+    ] {
+        assert_eq!(digest_ok(&t), Some(true), "{t:?}");
     }
 }
 
@@ -523,11 +802,75 @@ mod real_repo {
 
     #[test]
     fn rewriting_line_endings_only_does_not_fire() {
-        // By design: CRLF is read as LF.
-        let r = governed(false);
+        // By design: CRLF is read as LF. A lone CR is a line break too, but not an LF
+        // (the reader does not honour it everywhere): converting to lone CRs is an edit.
+        let r = governed(true);
         let p = path_of(WP);
         stage(&r, &[(&p, &read(&r, &p).replace('\n', "\r\n"))]);
         expect(&r, &msg("docs: crlf"), &[]);
+        let r = governed(true);
+        stage(&r, &[(&p, &read(&r, &p).replace('\n', "\r"))]);
+        expect(
+            &r,
+            &msg("docs: cr"),
+            &["lock.digest-mismatch", "lock.locked-packet-edited"],
+        );
+    }
+
+    /// Example 4 of issue 12 in a real commit: bare CRs in the STATUS line carry a new
+    /// IN_SCOPE_PATHS and OUT_OF_SCOPE; with a digest, both rules fire.
+    #[test]
+    fn a_cr_injected_status_line_fires_in_a_real_commit() {
+        for digested in [false, true] {
+            let r = governed(digested);
+            let p = path_of(WP);
+            let text = read(&r, &p).replace(
+                "- STATUS: In Progress\n",
+                "- STATUS: In Progress\r- **IN_SCOPE_PATHS**:\r  * src/api/jobs.rs\r- **OUT_OF_SCOPE**:\r  * nothing\n",
+            );
+            stage(
+                &r,
+                &[(&p, &text), ("src/api/jobs.rs", "pub fn jobs() {}\n")],
+            );
+            let want: &[&str] = if digested {
+                &["lock.digest-mismatch", "lock.locked-packet-edited"]
+            } else {
+                &["lock.locked-packet-edited"]
+            };
+            let d = expect(&r, &msg("feat: jobs"), want);
+            let e = of(&d, "lock.locked-packet-edited");
+            assert_eq!(e.path.as_deref(), Some(p.as_str()));
+            // The first difference: the STATUS line now ends in a lone CR.
+            assert_eq!(e.line, Some(line_of(&text, "- STATUS:")));
+        }
+    }
+
+    /// Example 5 of issue 12 in a real commit: a `- STATUS:` line inserted right after
+    /// `- **OUT_OF_SCOPE**:` (the original kept, or deleted) empties OUT_OF_SCOPE.
+    #[test]
+    fn an_inserted_status_line_fires_in_a_real_commit() {
+        for (digested, delete_original) in [(false, false), (false, true), (true, true)] {
+            let r = governed(digested);
+            let p = path_of(WP);
+            let mut text = read(&r, &p);
+            if delete_original {
+                text = text.replace("- STATUS: In Progress\n", "");
+            }
+            let text = text.replace(
+                "- **OUT_OF_SCOPE**:\n",
+                "- **OUT_OF_SCOPE**:\n- STATUS: In Progress\n",
+            );
+            let policy = Policy::embedded();
+            let parsed = wpgate_core::parse_packet(&p, &text, &policy.packet.fields);
+            assert!(parsed.out_of_scope.is_empty(), "the attack is real");
+            stage(&r, &[(&p, &text)]);
+            let want: &[&str] = if digested {
+                &["lock.digest-mismatch", "lock.locked-packet-edited"]
+            } else {
+                &["lock.locked-packet-edited"]
+            };
+            expect(&r, &msg("docs: status"), want);
+        }
     }
 
     // -- lock.digest-mismatch -----------------------------------------------------------

@@ -3,9 +3,13 @@
 //! The locked content of a packet is its text up to and including the lock footer
 //! (`**User Signature Locked:** …`); when a packet carries only a metadata signature
 //! (`- USER_SIGNATURE: …`) it is the text up to the first appended validation report
-//! heading, or the whole file. From it, the lines of mutable fields (policy
-//! `lock.mutable_fields`, default STATUS) and the digest line itself are removed, and CRLF
-//! is read as LF. Text appended after the footer (validation reports) is not locked.
+//! heading, or the whole file. It is split into lines at every break the Markdown reader
+//! honours (LF, CRLF, lone CR). Only the line of each mutable field (policy
+//! `lock.mutable_fields`, default STATUS) that the parser recognised, with its label and a
+//! plain value on one line, may change, and only its value; any other line carrying a
+//! mutable label is locked content, so inserting, deleting or moving a STATUS line is an
+//! edit (see `model::packet::lock`). Text appended after the footer (validation reports)
+//! is not locked.
 //!
 //! `wpgate packet lock` writes `**Lock Digest:** sha256:<hex>` after the footer: the
 //! sha256 of the locked content, so integrity can be checked without git history (a

@@ -1,6 +1,13 @@
 //! The lock of a packet as data: the locked region (everything above the signature
 //! footer, minus the mutable fields), its canonical content and digest, and the first
 //! locked line two versions differ in. The lock rules are `crate::rules::lock`.
+//!
+//! One notion of a line: the locked region is split at every line break the Markdown
+//! reader honours (LF, CRLF and a lone CR, see [`split_lines`]), so a CR inside a
+//! "mutable" line cannot smuggle structure past the lock. Only the line of a mutable
+//! field *the parser recognised* (its first occurrence, label and value on one line, the
+//! value plain text) is exempt, and only its value: its position and everything before
+//! the value stay locked. Any other line carrying a mutable label is ordinary content.
 
 use sha2::{Digest, Sha256};
 
@@ -14,8 +21,9 @@ fn normalise_label(s: &str) -> String {
         .collect()
 }
 
-/// The label of a `label: value` line (markup stripped), if the line has that shape.
-fn line_label(line: &str) -> Option<String> {
+/// The label of a `label: value` line (markup stripped) and the offset of the value (just
+/// after the colon and the markup closing the label), if the line has that shape.
+fn line_label(line: &str) -> Option<(String, usize)> {
     let t = line.trim_start();
     let t = t
         .strip_prefix("- ")
@@ -28,10 +36,82 @@ fn line_label(line: &str) -> Option<String> {
     }
     let n = normalise_label(label);
     if n.is_empty() {
-        None
-    } else {
-        Some(n)
+        return None;
     }
+    let mut value_at = line.len() - t.len() + colon + 1;
+    // `**STATUS:** v`: the closing markup belongs to the label.
+    value_at += line[value_at..].len() - line[value_at..].trim_start_matches(['*', '_']).len();
+    Some((n, value_at))
+}
+
+/// A line break the Markdown reader honours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Break {
+    Lf,
+    CrLf,
+    Cr,
+    /// The end of the text (no break).
+    End,
+}
+
+/// One line of a text: byte offsets of its start and end (without the break), and the
+/// break that ends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub start: usize,
+    pub end: usize,
+    pub brk: Break,
+}
+
+/// Splits `s` at LF, CRLF and lone CR: the line breaks of CommonMark, which the packet
+/// parser (pulldown-cmark) honours. Like `str::split`, a text ending in a break has no
+/// empty last line, and the empty text is one empty line. U+2028, U+2029 and U+0085 are
+/// not line breaks for the parser and are not split here.
+pub fn split_lines(s: &str) -> Vec<Line> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\n' => {
+                out.push(Line {
+                    start,
+                    end: i,
+                    brk: Break::Lf,
+                });
+                i += 1;
+                start = i;
+            }
+            b'\r' if b.get(i + 1) == Some(&b'\n') => {
+                out.push(Line {
+                    start,
+                    end: i,
+                    brk: Break::CrLf,
+                });
+                i += 2;
+                start = i;
+            }
+            b'\r' => {
+                out.push(Line {
+                    start,
+                    end: i,
+                    brk: Break::Cr,
+                });
+                i += 1;
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    if start < b.len() || out.is_empty() {
+        out.push(Line {
+            start,
+            end: b.len(),
+            brk: Break::End,
+        });
+    }
+    out
 }
 
 /// End offset (exclusive) of the locked region of `text`.
@@ -63,16 +143,75 @@ pub fn locked_end(text: &str, packet: &Packet, policy: &Policy) -> usize {
         .unwrap_or(text.len())
 }
 
-/// The lines of the locked content with their 1-based line numbers in `text`.
-pub fn locked_lines<'t>(text: &'t str, packet: &Packet, policy: &Policy) -> Vec<(usize, &'t str)> {
-    let end = locked_end(text, packet, policy);
-    let region = text.get(..end).unwrap_or(text);
-    let mutable: Vec<String> = policy
+/// What a line of the locked region is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Locked content.
+    Content,
+    /// The line of a mutable field the parser recognised; its value starts at byte
+    /// `value_at` of the line.
+    Mutable { value_at: usize },
+    /// The lock digest line the parser recognised.
+    Digest,
+}
+
+/// A line of the locked region: 1-based line number, the text without its break, the
+/// break, and its role.
+#[derive(Debug, Clone, Copy)]
+pub struct LockedLine<'t> {
+    pub number: usize,
+    /// Byte offset of the line in the text.
+    pub start: usize,
+    pub text: &'t str,
+    pub brk: Break,
+    pub role: Role,
+    /// The line carries a mutable-field or digest label and a plain value: wpgate 0.1
+    /// left every such line out of the digest (see [`digest_matches`]).
+    pub labelled: bool,
+}
+
+/// Canonical field names (as the parser knows them) of the policy's mutable fields.
+pub fn mutable_canons(policy: &Policy) -> Vec<&'static str> {
+    policy
         .lock
         .mutable_fields
         .iter()
-        .map(|f| normalise_label(f))
-        .collect();
+        .filter_map(|f| super::markdown::canonical(&policy.packet.fields, f))
+        .collect()
+}
+
+/// A mutable value may hold no line break or separator of any kind (CR, LF, VT, FF, NEL,
+/// U+2028, U+2029) and no NUL: nothing that a reader could take for more structure.
+/// Other control characters are allowed: real packets hold them where an encoding was
+/// mangled (`A\u{15} 4.6.1` for `§4.6.1`), and no reader breaks a line at them.
+fn plain_value(v: &str) -> bool {
+    !v.chars().any(|c| {
+        matches!(
+            c,
+            '\r' | '\n' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\0'
+        )
+    })
+}
+
+/// The lines of the locked region with their roles.
+pub fn locked_lines<'t>(text: &'t str, packet: &Packet, policy: &Policy) -> Vec<LockedLine<'t>> {
+    let end = locked_end(text, packet, policy);
+    let region = text.get(..end).unwrap_or(text);
+    // Offsets of the recognised mutable fields' labels, with their normalised names.
+    let mut exempt: Vec<(usize, String)> = Vec::new();
+    let mut legacy: Vec<String> = Vec::new();
+    for f in &policy.lock.mutable_fields {
+        let n = normalise_label(f);
+        match super::markdown::canonical(&policy.packet.fields, f) {
+            Some(canon) => {
+                if let Some(l) = packet.field_label(canon) {
+                    exempt.push((l.span.start, n));
+                }
+            }
+            // A mutable field the parser does not know: its first labelled line.
+            None => legacy.push(n),
+        }
+    }
     let digest_labels: Vec<String> = policy
         .packet
         .fields
@@ -80,30 +219,79 @@ pub fn locked_lines<'t>(text: &'t str, packet: &Packet, policy: &Policy) -> Vec<
         .iter()
         .map(|f| normalise_label(f))
         .collect();
+    let digest_at = packet.lock_digest.as_ref().map(|d| d.span.start);
+    let mutable_labels: Vec<String> = policy
+        .lock
+        .mutable_fields
+        .iter()
+        .map(|f| normalise_label(f))
+        .collect();
     let mut out = Vec::new();
-    for (i, line) in region.split('\n').enumerate() {
-        let bare = line.strip_suffix('\r').unwrap_or(line);
-        if let Some(label) = line_label(bare) {
-            if mutable.contains(&label) || digest_labels.contains(&label) {
-                continue;
+    for (i, l) in split_lines(region).into_iter().enumerate() {
+        let line = &region[l.start..l.end];
+        let mut role = Role::Content;
+        let mut labelled = false;
+        if let Some((label, value_at)) = line_label(line) {
+            labelled = (mutable_labels.contains(&label) || digest_labels.contains(&label))
+                && plain_value(&line[value_at..]);
+            let holds = |at: usize| at >= l.start && at < l.end.max(l.start + 1);
+            let value = &line[value_at..];
+            if let Some(k) = exempt.iter().position(|(at, n)| *n == label && holds(*at)) {
+                exempt.remove(k);
+                if plain_value(value) {
+                    role = Role::Mutable { value_at };
+                }
+            } else if let Some(k) = legacy.iter().position(|n| *n == label) {
+                legacy.remove(k);
+                if plain_value(value) {
+                    role = Role::Mutable { value_at };
+                }
+            } else if digest_labels.contains(&label)
+                && digest_at.is_some_and(holds)
+                && plain_value(value)
+            {
+                role = Role::Digest;
             }
         }
-        out.push((i + 1, bare));
-    }
-    // A region ending in a newline yields one empty trailing piece: keep content stable.
-    if region.ends_with('\n') {
-        out.pop();
+        out.push(LockedLine {
+            number: i + 1,
+            start: l.start,
+            text: line,
+            brk: l.brk,
+            role,
+            labelled,
+        });
     }
     out
 }
 
-/// The locked content: the locked region with mutable-field and digest lines removed,
-/// CRLF read as LF, each line terminated by LF.
+/// The locked content: the lines of the locked region without the recognised mutable and
+/// digest lines, each terminated by LF, except that a lone CR followed by more text stays
+/// a CR. For LF and CRLF text this is byte for byte the content of wpgate 0.1, so the
+/// digests of honestly locked packets still verify.
 pub fn locked_content(text: &str, packet: &Packet, policy: &Policy) -> String {
+    content_without(text, &locked_lines(text, packet, policy), |l| {
+        l.role != Role::Content
+    })
+}
+
+fn content_without(
+    text: &str,
+    lines: &[LockedLine<'_>],
+    left_out: impl Fn(&LockedLine<'_>) -> bool,
+) -> String {
     let mut out = String::with_capacity(text.len());
-    for (_, l) in locked_lines(text, packet, policy) {
-        out.push_str(l);
-        out.push('\n');
+    let last = lines.len().saturating_sub(1);
+    for (i, l) in lines.iter().enumerate() {
+        if left_out(l) {
+            continue;
+        }
+        out.push_str(l.text);
+        out.push(if l.brk == Break::Cr && i < last {
+            '\r'
+        } else {
+            '\n'
+        });
     }
     out
 }
@@ -121,15 +309,132 @@ pub fn digest(content: &str) -> String {
     s
 }
 
+/// What the parser reads from a packet that grants or limits authority, by value (no
+/// spans), without the fields named in `skip`.
+fn authority_view(p: &Packet, skip: &[&str]) -> String {
+    fn vals<T: std::fmt::Debug>(name: &str, skip: &[&str], v: T) -> String {
+        if skip.contains(&name) {
+            String::new()
+        } else {
+            format!("{name}={v:?};")
+        }
+    }
+    let one = |f: &Option<super::Field<String>>| f.as_ref().map(|f| f.value.clone());
+    let many = |f: &[super::Field<String>]| f.iter().map(|f| f.value.clone()).collect::<Vec<_>>();
+    let mut s = String::new();
+    s += &vals("task_id", skip, one(&p.task_id));
+    s += &vals("status", skip, one(&p.status));
+    s += &vals("risk_tier", skip, one(&p.risk_tier));
+    s += &vals("effort", skip, one(&p.effort));
+    s += &vals("in_scope_paths", skip, many(&p.in_scope_paths));
+    s += &vals("out_of_scope", skip, many(&p.out_of_scope));
+    s += &vals("done_means", skip, many(&p.done_means));
+    s += &vals("test_plan", skip, many(&p.test_plan));
+    s += &vals("dependencies", skip, many(&p.dependencies));
+    s += &vals("dependencies", skip, many(&p.depends_on));
+    s += &vals("dependencies", skip, many(&p.blocks));
+    s += &vals(
+        "spec_anchor",
+        skip,
+        p.spec_anchors
+            .iter()
+            .map(|a| a.raw.clone())
+            .collect::<Vec<_>>(),
+    );
+    s += &vals(
+        "signature",
+        skip,
+        p.lock
+            .as_ref()
+            .map(|l| (l.signature.value.clone(), l.real, l.footer_end.is_some())),
+    );
+    let present: Vec<&str> = p
+        .present_fields
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| !skip.contains(n) && *n != "lock_digest")
+        .collect();
+    s += &format!("present={present:?}");
+    s
+}
+
+/// Does removing the left-out lines leave what the parser reads from the packet
+/// unchanged? A mutable line placed so that it captures other content (the carve-outs of
+/// OUT_OF_SCOPE nested under an inserted `- STATUS:` item) fails this: the digest does
+/// not cover where a left-out line stands, this check does.
+fn inert(
+    text: &str,
+    packet: &Packet,
+    policy: &Policy,
+    lines: &[LockedLine<'_>],
+    left_out: impl Fn(&LockedLine<'_>) -> bool,
+) -> bool {
+    if !lines.iter().any(&left_out) {
+        return true;
+    }
+    let mut without = String::with_capacity(text.len());
+    let mut cut_to = 0;
+    for l in lines {
+        let brk = match l.brk {
+            Break::Lf | Break::Cr => 1,
+            Break::CrLf => 2,
+            Break::End => 0,
+        };
+        if left_out(l) {
+            without.push_str(&text[cut_to..l.start]);
+            cut_to = (l.start + l.text.len() + brk).min(text.len());
+        }
+    }
+    without.push_str(&text[cut_to..]);
+    let reparsed = super::parse_packet(&packet.path, &without, &policy.packet.fields);
+    let mut skip = mutable_canons(policy);
+    skip.push("status");
+    authority_view(packet, &skip) == authority_view(&reparsed, &skip)
+}
+
 /// Does the recorded digest match? `None` when the packet records no digest.
+///
+/// The digest is that of [`locked_content`], or, for packets locked by wpgate 0.1, of the
+/// locked lines without *every* line carrying a mutable or digest label (0.1 left them all
+/// out, so such a digest cannot tell an honest second `Status:` line from an inserted
+/// one). Either way the lines left out must be inert (see `inert`): a STATUS line that
+/// captures other content fails the digest even though the digest does not cover it.
 pub fn digest_matches(text: &str, packet: &Packet, policy: &Policy) -> Option<bool> {
     let recorded = packet.lock_digest.as_ref()?;
     let want = recorded.value.trim().trim_matches('`').to_ascii_lowercase();
-    Some(digest(&locked_content(text, packet, policy)) == want)
+    let lines = locked_lines(text, packet, policy);
+    let strict = |l: &LockedLine<'_>| l.role != Role::Content;
+    if digest(&content_without(text, &lines, strict)) == want {
+        return Some(inert(text, packet, policy, &lines, strict));
+    }
+    let legacy = |l: &LockedLine<'_>| l.role != Role::Content || l.labelled;
+    if lines.iter().any(|l| l.role == Role::Content && l.labelled)
+        && digest(&content_without(text, &lines, legacy)) == want
+    {
+        return Some(inert(text, packet, policy, &lines, legacy));
+    }
+    Some(false)
+}
+
+/// The comparison key of a locked line: content as is; of an exempt line, everything but
+/// the value (its position, indentation, marker and label stay locked); and whether it
+/// ends in a lone CR. LF and CRLF are one break (a checkout with `core.autocrlf` is no
+/// edit), a lone CR is not: pulldown-cmark does not honour it the same way everywhere (a
+/// code fence after a lone CR is read as text), so turning an LF into a CR can change what
+/// the reader sees. The break that ends the locked region is no content.
+fn key<'a>(l: &LockedLine<'a>, last: bool) -> (&'a str, bool, bool) {
+    let cr = l.brk == Break::Cr && !last;
+    match l.role {
+        Role::Content => (l.text, false, cr),
+        Role::Mutable { value_at } => (&l.text[..value_at.min(l.text.len())], true, cr),
+        Role::Digest => ("", true, cr),
+    }
 }
 
 /// Compares a locked packet's old and new text. Returns the 1-based line (in the new
 /// text) of the first locked line that differs; `None` when the locked content is unchanged.
+/// Line breaks (LF, CRLF, lone CR) all split lines; LF and CRLF compare equal, a lone CR
+/// does not (see `key`).
 pub fn first_locked_difference(
     old_text: &str,
     old: &Packet,
@@ -139,16 +444,16 @@ pub fn first_locked_difference(
 ) -> Option<usize> {
     let a = locked_lines(old_text, old, policy);
     let b = locked_lines(new_text, new, policy);
-    if a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.1 == y.1) {
-        return None;
-    }
+    let (la, lb) = (a.len().saturating_sub(1), b.len().saturating_sub(1));
     let at = a
         .iter()
         .zip(&b)
-        .position(|(x, y)| x.1 != y.1)
-        .unwrap_or(a.len().min(b.len()));
+        .enumerate()
+        .position(|(i, (x, y))| key(x, i == la) != key(y, i == lb))
+        .or((a.len() != b.len()).then_some(a.len().min(b.len())));
+    let at = at?;
     Some(match b.get(at) {
-        Some((line, _)) => *line,
-        None => b.last().map(|(l, _)| *l).unwrap_or(1),
+        Some(l) => l.number,
+        None => b.last().map(|l| l.number).unwrap_or(1),
     })
 }

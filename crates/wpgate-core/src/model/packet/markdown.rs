@@ -75,6 +75,15 @@ fn empty_packet(path: &str) -> Packet {
     }
 }
 
+/// The canonical name of a field label (`STATUS` → `status`) under these aliases.
+pub(crate) fn canonical(fields: &FieldAliases, label: &str) -> Option<&'static str> {
+    let n = norm_label(label);
+    alias_table(fields)
+        .into_iter()
+        .find(|(k, _)| *k == n)
+        .map(|(_, c)| c)
+}
+
 /// Canonical field names, in the order of [`FieldAliases`].
 fn alias_table(f: &FieldAliases) -> Vec<(String, &'static str)> {
     let groups: [(&Vec<String>, &'static str); 20] = [
@@ -445,20 +454,16 @@ impl<'t> Parser<'t> {
             } else {
                 &[]
             };
+            // footer_end includes trailing blanks (any Unicode white space, U+2028 too) and
+            // the line break: the whole physical line.
             let mut line_end = line.end;
-            // footer_end includes trailing blanks and the newline: the whole physical line.
-            while self
-                .text
-                .as_bytes()
-                .get(line_end)
-                .is_some_and(|b| *b == b' ' || *b == b'\t')
-            {
-                line_end += 1;
-            }
+            line_end += self.text[line_end.min(self.text.len())..]
+                .find(['\n', '\r'])
+                .unwrap_or(self.text.len() - line_end.min(self.text.len()));
             let rest = &self.text[line_end.min(self.text.len())..];
             if rest.starts_with("\r\n") {
                 line_end += 2;
-            } else if rest.starts_with('\n') {
+            } else if rest.starts_with(['\n', '\r']) {
                 line_end += 1;
             }
             let occ = Occ {
@@ -885,7 +890,7 @@ impl<'t> Parser<'t> {
             // Split at separators; a part without a section number belongs to the one before
             // (`§10.1.1 Security, Capabilities`, `§2.6.1 [HSK-WF-001], [HSK-WF-002]`).
             let mut parts: Vec<Span> = Vec::new();
-            for (a, b) in split_top(s, &[',', ';', '\n']) {
+            for (a, b) in split_top(s, &[',', ';', '\n', '\r']) {
                 let sp = trim(self.text, Span::new(piece.start + a, piece.start + b));
                 if sp.is_empty() {
                     continue;
@@ -919,7 +924,7 @@ impl<'t> Parser<'t> {
         let Some(re) = wp_id_re() else { return };
         let s = self.s(stmt.span);
         // Pieces of a statement: `Depends on WP-A (Done); blocks WP-B`.
-        for (a, b) in split_top(s, &[';', '\n']) {
+        for (a, b) in split_top(s, &[';', '\n', '\r']) {
             let piece = &s[a..b];
             let lead = piece
                 .trim_start_matches(|c: char| !c.is_alphanumeric())
@@ -1029,15 +1034,23 @@ fn collect_item_texts(b: &Node, out: &mut Vec<Span>) {
     }
 }
 
-/// Spans of the lines of a region, trimmed (no `\r`).
+/// Spans of the lines of a region, trimmed. Lines end at LF, CRLF and a lone CR, as for
+/// pulldown-cmark and the lock (`lock::split_lines`).
 pub(crate) fn line_spans(text: &str, sp: Span) -> Vec<Span> {
     let sp = clamp(text, sp.start, sp.end);
     let s = &text[sp.start..sp.end];
     let mut out = Vec::new();
     let mut off = 0;
-    for l in s.split('\n') {
+    for l in s.split(['\n', '\r']) {
         let a = sp.start + off;
-        out.push(trim(text, Span::new(a, a + l.len())));
+        // The LF of a CRLF: the empty piece between CR and LF is no line.
+        let crlf = l.is_empty()
+            && s.as_bytes().get(off) == Some(&b'\n')
+            && off > 0
+            && s.as_bytes()[off - 1] == b'\r';
+        if !crlf {
+            out.push(trim(text, Span::new(a, a + l.len())));
+        }
         off += l.len() + 1;
     }
     out
@@ -1045,7 +1058,7 @@ pub(crate) fn line_spans(text: &str, sp: Span) -> Vec<Span> {
 
 fn first_line(text: &str, sp: Span) -> Span {
     let s = &text[sp.start..sp.end];
-    match s.find('\n') {
+    match s.find(['\n', '\r']) {
         Some(i) => trim(text, Span::new(sp.start, sp.start + i)),
         None => sp,
     }
@@ -1058,7 +1071,7 @@ pub(crate) fn detect_label(text: &str, region: Span) -> Option<(Span, Span)> {
     let region = trim(text, region);
     let region = strip_checkbox(text, region);
     let s = &text[region.start..region.end];
-    let line_len = s.find('\n').unwrap_or(s.len());
+    let line_len = s.find(['\n', '\r']).unwrap_or(s.len());
     let line = &s[..line_len];
     for marker in ["**", "__", "*", "_"] {
         if let Some(rest) = line.strip_prefix(marker) {
@@ -1116,7 +1129,8 @@ fn strip_checkbox(text: &str, sp: Span) -> Span {
 
 /// Removes markup from a value: `**`, surrounding backticks, `\r`, and collapses lines.
 pub(crate) fn clean(s: &str) -> String {
-    let s = s.replace('\r', "");
+    // A lone CR is a line break (as for pulldown-cmark), not nothing.
+    let s = s.replace("\r\n", "\n").replace('\r', "\n");
     let s = s.replace("**", "").replace("__", "");
     let joined = s
         .lines()

@@ -220,7 +220,7 @@ fn skip_marker(text: &str, start: usize, end: usize) -> usize {
 fn heading_text(text: &str, span: Span) -> Span {
     let s = &text[span.start..span.end];
     if s.trim_start().starts_with('#') {
-        let line_end = s.find('\n').unwrap_or(s.len());
+        let line_end = s.find(['\n', '\r']).unwrap_or(s.len());
         let line = &s[..line_end];
         let lead = line.len() - line.trim_start().len();
         let hashes = line[lead..].bytes().take_while(|&b| b == b'#').count();
@@ -238,7 +238,7 @@ fn heading_text(text: &str, span: Span) -> Span {
             Span::new(span.start + body_start, span.start + body_end),
         )
     } else {
-        let line_end = s.find('\n').unwrap_or(s.len());
+        let line_end = s.find(['\n', '\r']).unwrap_or(s.len());
         trim(text, Span::new(span.start, span.start + line_end))
     }
 }
