@@ -832,10 +832,16 @@ mod real_repo {
                 &r,
                 &[(&p, &text), ("src/api/jobs.rs", "pub fn jobs() {}\n")],
             );
+            // The scope that judges the work is the trusted packet's, so the smuggled
+            // scope grants nothing either: src/api/jobs.rs stays out of scope.
             let want: &[&str] = if digested {
-                &["lock.digest-mismatch", "lock.locked-packet-edited"]
+                &[
+                    "lock.digest-mismatch",
+                    "lock.locked-packet-edited",
+                    "scope.out-of-scope",
+                ]
             } else {
-                &["lock.locked-packet-edited"]
+                &["lock.locked-packet-edited", "scope.out-of-scope"]
             };
             let d = expect(&r, &msg("feat: jobs"), want);
             let e = of(&d, "lock.locked-packet-edited");

@@ -535,6 +535,10 @@ pub fn check_bound_state(packet: &Packet, active: &[String], out: &mut Emitter) 
                     packet.id
                 ),
             )
+            .with_help(format!(
+                "the trusted revision has {} unlocked: lock it (`wpgate packet lock`) and merge the lock first, then commit the work",
+                packet.id
+            ))
             .with_path(&packet.path)
             .with_opt_line(packet.lock.as_ref().map(|l| l.signature.line))
             .with_wp(&packet.id),
