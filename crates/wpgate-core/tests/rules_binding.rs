@@ -7,10 +7,12 @@
 //! Every repository is built with the git CLI (real `git commit`); every gate run is
 //! checked not to write to it.
 
+mod gate_util;
 mod git_common;
 
+use gate_util::{packet_path, rules, stage, with_gate};
 use git_common::*;
-use wpgate_core::{Context, Diagnostic, Gate, Policy, Repo, Severity};
+use wpgate_core::{Context, Diagnostic, Repo, Severity};
 
 const WP: &str = "WP-1-Storage-Layer";
 const SIG: &str = "ilja010120260900";
@@ -48,10 +50,6 @@ fn packet_text(task_id: &str) -> String {
     )
 }
 
-fn packet_path(id: &str) -> String {
-    format!("docs/task_packets/{id}.md")
-}
-
 /// The default layout with one locked packet ([`WP`]), the board and some code, committed.
 fn governed() -> TestRepo {
     governed_with(&[])
@@ -73,24 +71,6 @@ fn governed_with(extra: &[(&str, &str)]) -> TestRepo {
     r
 }
 
-fn stage(r: &TestRepo, files: &[(&str, &str)]) {
-    for (p, c) in files {
-        r.write(p, c);
-        r.git(&["add", "--", p]);
-    }
-}
-
-/// Runs `f` over a gate opened the way the CLI opens it, asserting that nothing in the
-/// repository (work tree, index, refs, objects) was written.
-fn with_gate<T>(r: &TestRepo, what: &str, f: impl FnOnce(&mut Gate) -> T) -> T {
-    unchanged(&r.path, what, || {
-        let repo = Repo::discover(&r.path).expect("repository");
-        let (policy, _) = Policy::discover(&r.path, None).expect("policy");
-        let mut gate = Gate::new(&repo, &policy).expect("gate");
-        f(&mut gate)
-    })
-}
-
 fn staged(r: &TestRepo, ctx: &Context) -> Vec<Diagnostic> {
     with_gate(r, "Gate::staged", |g| {
         g.staged(ctx).expect("staged").diagnostics
@@ -103,13 +83,6 @@ fn committed(r: &TestRepo, sha: &str, ctx: &Context) -> Vec<Diagnostic> {
             .expect("commits")
             .diagnostics
     })
-}
-
-/// Sorted rule ids, one per diagnostic.
-fn rules(d: &[Diagnostic]) -> Vec<&str> {
-    let mut v: Vec<&str> = d.iter().map(|d| d.rule.as_str()).collect();
-    v.sort_unstable();
-    v
 }
 
 fn key(d: &Diagnostic) -> (String, Option<String>, Option<String>, String) {

@@ -484,12 +484,14 @@ fn trailing_blanks_on_the_footer_line_are_locked() {
 // judged by `Gate::staged` (commit-msg) and `Gate::commits` (`check --commit`); every
 // gate run is checked not to write to the repository.
 
+mod gate_util;
 mod git_common;
 
 mod real_repo {
+    use super::gate_util::{rules, stage, with_gate};
     use super::git_common::*;
     use sha2::{Digest, Sha256};
-    use wpgate_core::{Context, Diagnostic, Gate, Policy, Repo, Severity};
+    use wpgate_core::{Context, Diagnostic, Policy, Severity};
 
     const WP: &str = "WP-1-Storage-Layer";
     const SIG: &str = "ilja010120260900";
@@ -589,28 +591,6 @@ mod real_repo {
 
     fn read(r: &TestRepo, path: &str) -> String {
         std::fs::read_to_string(r.path.join(path)).expect("read")
-    }
-
-    fn stage(r: &TestRepo, files: &[(&str, &str)]) {
-        for (p, c) in files {
-            r.write(p, c);
-            r.git(&["add", "--", p]);
-        }
-    }
-
-    fn with_gate<T>(r: &TestRepo, what: &str, f: impl FnOnce(&mut Gate) -> T) -> T {
-        unchanged(&r.path, what, || {
-            let repo = Repo::discover(&r.path).expect("repository");
-            let (policy, _) = Policy::discover(&r.path, None).expect("policy");
-            let mut gate = Gate::new(&repo, &policy).expect("gate");
-            f(&mut gate)
-        })
-    }
-
-    fn rules(d: &[Diagnostic]) -> Vec<&str> {
-        let mut v: Vec<&str> = d.iter().map(|d| d.rule.as_str()).collect();
-        v.sort_unstable();
-        v
     }
 
     fn key(d: &Diagnostic) -> (String, Option<String>, Option<usize>, String) {

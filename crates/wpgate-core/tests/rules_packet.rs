@@ -281,11 +281,13 @@ fn rules_can_be_turned_off_by_policy() {
 // `Gate::commits` (`check --commit`); every gate run is checked not to write to the
 // repository.
 
+mod gate_util;
 mod git_common;
 
 mod bound_state {
+    use super::gate_util::{rules, stage, with_gate};
     use super::git_common::*;
-    use wpgate_core::{Context, Diagnostic, Gate, Policy, Repo, Severity};
+    use wpgate_core::{Context, Diagnostic, Severity};
 
     const WP: &str = "WP-1-Storage-Layer";
     const SIG: &str = "ilja010120260900";
@@ -344,28 +346,6 @@ mod bound_state {
             ],
         );
         r
-    }
-
-    fn stage(r: &TestRepo, files: &[(&str, &str)]) {
-        for (p, c) in files {
-            r.write(p, c);
-            r.git(&["add", "--", p]);
-        }
-    }
-
-    fn with_gate<T>(r: &TestRepo, what: &str, f: impl FnOnce(&mut Gate) -> T) -> T {
-        unchanged(&r.path, what, || {
-            let repo = Repo::discover(&r.path).expect("repository");
-            let (policy, _) = Policy::discover(&r.path, None).expect("policy");
-            let mut gate = Gate::new(&repo, &policy).expect("gate");
-            f(&mut gate)
-        })
-    }
-
-    fn rules(d: &[Diagnostic]) -> Vec<&str> {
-        let mut v: Vec<&str> = d.iter().map(|d| d.rule.as_str()).collect();
-        v.sort_unstable();
-        v
     }
 
     fn key(d: &Diagnostic) -> (String, Option<String>, Option<usize>, String) {

@@ -7,8 +7,10 @@
 //! Every repository is built with the git CLI (real `git commit`); every gate run is
 //! checked not to write to it.
 
+mod gate_util;
 mod git_common;
 
+use gate_util::{packet_path, rules, stage};
 use git_common::*;
 use wpgate_core::gate::authority;
 use wpgate_core::{Context, Diagnostic, Gate, Repo, Severity};
@@ -51,10 +53,6 @@ fn packet_text(id: &str, in_scope: &[&str], out_of_scope: &[&str]) -> String {
 **User Signature Locked:** {SIG}
 "
     )
-}
-
-fn packet_path(id: &str) -> String {
-    format!("docs/task_packets/{id}.md")
 }
 
 /// The default layout with every protected file but the packet template, and four locked
@@ -105,13 +103,6 @@ fn governed() -> TestRepo {
     r
 }
 
-fn stage(r: &TestRepo, files: &[(&str, &str)]) {
-    for (p, c) in files {
-        r.write(p, c);
-        r.git(&["add", "--", p]);
-    }
-}
-
 /// The gate as the CLI builds it: judged by the trusted base of the change whose tip is
 /// `tip` (`None`: the staged index), with that base's own policy.
 fn with_gate<T>(r: &TestRepo, what: &str, tip: Option<&str>, f: impl FnOnce(&mut Gate) -> T) -> T {
@@ -143,12 +134,6 @@ fn committed(r: &TestRepo, sha: &str) -> Vec<Diagnostic> {
             .expect("commits")
             .diagnostics
     })
-}
-
-fn rules(d: &[Diagnostic]) -> Vec<&str> {
-    let mut v: Vec<&str> = d.iter().map(|d| d.rule.as_str()).collect();
-    v.sort_unstable();
-    v
 }
 
 fn key(d: &Diagnostic) -> (String, Option<String>, Option<String>, String) {

@@ -6,10 +6,12 @@
 //! Every repository is built with the git CLI (real `git commit`); every gate run is
 //! checked not to write to it.
 
+mod gate_util;
 mod git_common;
 
+use gate_util::{packet_path, rules, stage, with_gate};
 use git_common::*;
-use wpgate_core::{Context, Diagnostic, Gate, Policy, Repo, Severity};
+use wpgate_core::{Context, Diagnostic, Severity};
 
 const WP: &str = "WP-1-Storage-Layer";
 const SIG: &str = "ilja010120260900";
@@ -47,10 +49,6 @@ fn packet_text(id: &str) -> String {
     )
 }
 
-fn packet_path(id: &str) -> String {
-    format!("docs/task_packets/{id}.md")
-}
-
 /// The default layout with one locked packet, the board, code and `extra` files (a
 /// `wpgate.toml`), committed.
 fn governed_with(extra: &[(&str, &str)]) -> TestRepo {
@@ -78,22 +76,6 @@ fn governed() -> TestRepo {
 /// A policy mapping the lead's e-mail to the Orchestrator.
 const EMAIL_POLICY: &str = "[roles.emails]\n\"lead@example.com\" = \"Orchestrator\"\n";
 
-fn stage(r: &TestRepo, files: &[(&str, &str)]) {
-    for (p, c) in files {
-        r.write(p, c);
-        r.git(&["add", "--", p]);
-    }
-}
-
-fn with_gate<T>(r: &TestRepo, what: &str, f: impl FnOnce(&mut Gate) -> T) -> T {
-    unchanged(&r.path, what, || {
-        let repo = Repo::discover(&r.path).expect("repository");
-        let (policy, _) = Policy::discover(&r.path, None).expect("policy");
-        let mut gate = Gate::new(&repo, &policy).expect("gate");
-        f(&mut gate)
-    })
-}
-
 fn staged(r: &TestRepo, ctx: &Context) -> Vec<Diagnostic> {
     with_gate(r, "Gate::staged", |g| {
         g.staged(ctx).expect("staged").diagnostics
@@ -106,12 +88,6 @@ fn committed(r: &TestRepo, sha: &str) -> Vec<Diagnostic> {
             .expect("commits")
             .diagnostics
     })
-}
-
-fn rules(d: &[Diagnostic]) -> Vec<&str> {
-    let mut v: Vec<&str> = d.iter().map(|d| d.rule.as_str()).collect();
-    v.sort_unstable();
-    v
 }
 
 fn key(d: &Diagnostic) -> (String, Option<String>, String) {

@@ -292,11 +292,13 @@ fn overlap_of_in_progress_packets() {
 // the policy discovered as the CLI does; every gate run is checked not to write to the
 // repository.
 
+mod gate_util;
 mod git_common;
 
 mod real_repo {
+    use super::gate_util::{rules, stage, with_gate};
     use super::git_common::*;
-    use wpgate_core::{Context, Diagnostic, Gate, Policy, Repo, Severity};
+    use wpgate_core::{Context, Diagnostic, Severity};
 
     const WP: &str = "WP-1-Storage-Layer";
     const SIG: &str = "ilja010120260900";
@@ -385,22 +387,6 @@ mod real_repo {
         governed_with(&[])
     }
 
-    fn stage(r: &TestRepo, files: &[(&str, &str)]) {
-        for (p, c) in files {
-            r.write(p, c);
-            r.git(&["add", "--", p]);
-        }
-    }
-
-    fn with_gate<T>(r: &TestRepo, what: &str, f: impl FnOnce(&mut Gate) -> T) -> T {
-        unchanged(&r.path, what, || {
-            let repo = Repo::discover(&r.path).expect("repository");
-            let (policy, _) = Policy::discover(&r.path, None).expect("policy");
-            let mut gate = Gate::new(&repo, &policy).expect("gate");
-            f(&mut gate)
-        })
-    }
-
     fn staged(r: &TestRepo, msg: &str) -> Vec<Diagnostic> {
         let ctx = Context {
             message: Some(msg.to_string()),
@@ -417,12 +403,6 @@ mod real_repo {
                 .expect("commits")
                 .diagnostics
         })
-    }
-
-    fn rules(d: &[Diagnostic]) -> Vec<&str> {
-        let mut v: Vec<&str> = d.iter().map(|d| d.rule.as_str()).collect();
-        v.sort_unstable();
-        v
     }
 
     /// (path, message) of each finding, sorted.
