@@ -31,13 +31,7 @@ fn hfs_ignorable(c: char) -> bool {
 /// component removed (Windows drops them: `api.` is `api`). Plain lower-case ASCII paths,
 /// the usual case, are returned as they are, without allocating.
 pub fn fold(path: &str) -> Cow<'_, str> {
-    let plain = path
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
-        && !path
-            .split('/')
-            .any(|c| c.len() > 1 && c.ends_with(['.', ' ']) && c != "..");
-    if plain {
+    if is_folded_already(path.as_bytes()) {
         return Cow::Borrowed(path);
     }
     let lower: String = path
@@ -60,6 +54,31 @@ pub fn fold(path: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// One pass over the bytes: plain lower-case ASCII with no component (longer than one
+/// byte, other than `..`) ending in a dot or a space, i.e. what [`fold`] returns as is.
+/// This runs for every path an exclusion looks at, so it allocates nothing and reads
+/// each byte once.
+fn is_folded_already(b: &[u8]) -> bool {
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c >= 0x80 || c.is_ascii_uppercase() {
+            return false;
+        }
+        if c == b'/' {
+            if ends_badly(&b[start..i]) {
+                return false;
+            }
+            start = i + 1;
+        }
+    }
+    !ends_badly(&b[start..])
+}
+
+/// A component that [`fold`] would trim (trailing dots or spaces, not `..`).
+fn ends_badly(c: &[u8]) -> bool {
+    c.len() > 1 && matches!(c.last(), Some(b'.') | Some(b' ')) && c != b".."
 }
 
 /// Is this scope entry a path pattern (as opposed to prose)?
@@ -213,6 +232,9 @@ impl PathSet {
     }
 
     pub fn is_match(&self, path: &str) -> bool {
+        if self.set.is_empty() {
+            return false;
+        }
         if self.folded {
             self.set.is_match(fold(path).as_ref())
         } else {
@@ -222,6 +244,9 @@ impl PathSet {
 
     /// The first entry matching `path`.
     pub fn matching_entry(&self, path: &str) -> Option<&str> {
+        if self.set.is_empty() {
+            return None;
+        }
         let path = if self.folded {
             fold(path)
         } else {
@@ -304,6 +329,18 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fold_takes_the_fast_path_only_for_what_it_would_not_change() {
+        for p in ["src/ok.rs", "a/../b", "x/.hidden", "", "a/b/"] {
+            assert!(matches!(fold(p), Cow::Borrowed(_)), "{p}");
+        }
+        assert_eq!(fold("src/API/x.rs"), "src/api/x.rs");
+        assert_eq!(fold("src/api./x.rs"), "src/api/x.rs");
+        assert_eq!(fold("src/api /x.rs"), "src/api/x.rs");
+        assert_eq!(fold("caf\u{65}\u{301}/x"), "caf\u{e9}/x");
+        assert_eq!(fold("tail."), "tail");
+    }
 
     #[test]
     fn entries_compile_as_documented() {

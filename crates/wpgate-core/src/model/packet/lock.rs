@@ -372,6 +372,34 @@ fn inert(
     if !lines.iter().any(&left_out) {
         return true;
     }
+    // Cheap and conservative first: a left-out line that is a top-level list item (or
+    // the footer's digest line), followed by nothing, a blank line, another top-level
+    // list item or a heading, cannot change what the reader sees of the rest: nothing
+    // can nest under it or continue it lazily. Only otherwise is the text parsed again.
+    let starts_block = |t: &str| {
+        t.trim().is_empty()
+            || t.starts_with('#')
+            || t.starts_with("- ")
+            || t.starts_with("* ")
+            || t.starts_with("+ ")
+            || t.split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let harmless = lines.iter().enumerate().all(|(i, l)| {
+        if !left_out(l) {
+            return true;
+        }
+        let item = l.role == Role::Digest && l.text.trim_start().starts_with("**")
+            || (starts_block(l.text) && !l.text.trim().is_empty() && !l.text.starts_with('#'));
+        let next_ok = match lines.get(i + 1) {
+            None => true,
+            Some(n) => left_out(n) || starts_block(n.text),
+        };
+        item && next_ok && l.brk != Break::Cr
+    });
+    if harmless {
+        return true;
+    }
     let mut without = String::with_capacity(text.len());
     let mut cut_to = 0;
     for l in lines {
