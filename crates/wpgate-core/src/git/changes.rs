@@ -375,32 +375,6 @@ impl Repo {
         Ok(self.staged_changes(collect_changes(&diff)))
     }
 
-    /// The staged index against another commit (a merge head), for the merge-in-progress
-    /// rule of the pre-commit check.
-    pub fn staged_against(&self, rev: &str, renames: bool) -> Result<ChangeSet, Error> {
-        let commit = self.resolve_commit(rev)?;
-        let tree = commit
-            .tree()
-            .map_err(|e| gerr(format!("cannot read the tree of {rev}"), e))?;
-        let index = self.read_index()?;
-        let mut opts = diff_options();
-        let mut diff = self
-            .repo
-            .diff_tree_to_index(Some(&tree), Some(&index), Some(&mut opts))
-            .map_err(|e| gerr(format!("cannot diff the index against {rev}"), e))?;
-        if renames {
-            find_renames(&mut diff)?;
-        }
-        Ok(ChangeSet {
-            commit: None,
-            parents: vec![commit.id().to_string()],
-            message: None,
-            author_email: None,
-            time: None,
-            changes: collect_changes(&diff),
-        })
-    }
-
     /// The changes of one commit against its first parent (root commit: against the empty
     /// tree). With `all_parents`, a merge commit yields the union over all its parents (a
     /// path changed against several parents is listed once, from the first such parent).
