@@ -140,3 +140,30 @@ fn a_governance_file_from_the_other_side_is_the_merges_own_change() {
     let r = error_rules(&json(&out));
     assert!(r.contains(&"policy.changed".to_string()), "{r:?}");
 }
+
+#[test]
+fn a_governance_file_in_another_spelling_from_the_other_side_is_checked_too() {
+    // On a case-insensitive checkout `Wpgate.toml` is the policy file: taking it from the
+    // other side of a merge is the merge's own change, as for `wpgate.toml`.
+    let g = Gated::new();
+    let base = g.r.head();
+    git(g.path(), &["checkout", "-q", "-b", "side"]);
+    g.stage(&[(
+        "Wpgate.toml",
+        "[rules.\"scope.out-of-scope\"]\nseverity = \"off\"\n",
+    )]);
+    git(
+        g.path(),
+        &["commit", "-q", "--no-verify", "-m", "lax [WP-1-Api]"],
+    );
+    let side = g.r.head();
+    git(g.path(), &["checkout", "-q", "main"]);
+    let side_tree = git(g.path(), &["rev-parse", "side^{tree}"]);
+    commit_tree(&g, &side_tree, &[&base, &side], &format!("merge [{WP}]"));
+    let out = wpgate(g.path())
+        .args(["--format", "json", "check", "--commit", "HEAD"])
+        .output()
+        .expect("run");
+    let r = error_rules(&json(&out));
+    assert!(r.contains(&"policy.changed".to_string()), "{r:?}");
+}

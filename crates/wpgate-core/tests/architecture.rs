@@ -12,7 +12,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("error.rs", &["text"]),
     ("glob.rs", &[]),
     ("report", &["error", "text", "report"]),
-    ("policy", &["error", "text", "report", "policy"]),
+    ("policy", &["error", "text", "glob", "report", "policy"]),
     (
         "model",
         &["error", "text", "glob", "report", "policy", "model"],

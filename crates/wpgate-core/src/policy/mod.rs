@@ -20,22 +20,25 @@ pub use load::{merge_tables, PolicySource, DEFAULT_POLICY, DEFAULT_TEMPLATE, POL
 pub use schema::*;
 pub use span::PolicyError;
 
+use crate::glob::fold;
+
 impl Policy {
     /// The organisation code configured for a rule.
     pub fn code_of(&self, rule: &str) -> Option<&str> {
         self.rules.get(rule).and_then(|s| s.code.as_deref())
     }
-}
 
-impl Policy {
     /// Is `path` one of the files that decide what the gate lets through: a policy file,
     /// the waiver file, the task board, the signature audit, the packet template, or a
     /// file in the packets directory? Such files are never waivable and never taken
-    /// unchecked from the other side of a merge.
+    /// unchecked from the other side of a merge. Compared [`fold`]ed, like the protected
+    /// paths of `policy.changed`: on a case-insensitive checkout `WPGATE.TOML` is the
+    /// policy.
     pub fn is_governance_file(&self, path: &str) -> bool {
-        let path = path.trim_start_matches("./");
+        let norm = |p: &str| fold(p.trim_start_matches("./").trim_matches('/')).into_owned();
+        let path = norm(path);
         let layout = &self.layout;
-        POLICY_FILE_NAMES.contains(&path)
+        POLICY_FILE_NAMES.iter().any(|n| norm(n) == path)
             || [
                 &layout.waivers,
                 &layout.task_board,
@@ -43,9 +46,37 @@ impl Policy {
                 &layout.template,
             ]
             .iter()
-            .any(|g| g.trim_start_matches("./") == path)
+            .any(|g| norm(g) == path)
             || path
-                .strip_prefix(layout.packets_dir.trim_end_matches('/'))
+                .strip_prefix(norm(&layout.packets_dir).as_str())
                 .is_some_and(|rest| rest.starts_with('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn governance_files_are_recognised_in_any_spelling() {
+        let p = Policy::embedded();
+        for path in [
+            "wpgate.toml",
+            "WPGATE.TOML",
+            "./.wpgate.toml",
+            "docs/WAIVERS.toml",
+            "Docs/Task_Board.md",
+            "docs/task_packets/WP-1-X.md",
+            "DOCS/TASK_PACKETS/sub/WP-1-X.md",
+        ] {
+            assert!(p.is_governance_file(path), "{path}");
+        }
+        for path in [
+            "src/wpgate.toml",
+            "docs/task_packets",
+            "docs/task_packetsX/a.md",
+        ] {
+            assert!(!p.is_governance_file(path), "{path}");
+        }
     }
 }
