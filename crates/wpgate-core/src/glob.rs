@@ -112,6 +112,39 @@ pub fn cached_matcher(pattern: &str) -> Option<globset::GlobMatcher> {
     m
 }
 
+/// [`cached_matcher`] for a repository-relative path glob: `*` stays within a segment,
+/// `**` crosses segments (the semantics of scope entries and packet roots).
+pub fn cached_path_matcher(pattern: &str) -> Option<globset::GlobMatcher> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<globset::GlobMatcher>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return hit;
+    }
+    let m = glob(pattern).ok().map(|g| g.compile_matcher());
+    if let Ok(mut c) = cache.lock() {
+        c.insert(pattern.to_string(), m.clone());
+    }
+    m
+}
+
+/// The literal directory a path glob starts with: its segments before the first one with
+/// a glob metacharacter, without the last segment (`a/b/WP-*/packet.json` → `a/b`,
+/// `a/b/c.md` → `a/b`, `*.md` → ``).
+pub fn literal_dir(pattern: &str) -> String {
+    let p = pattern.trim_start_matches("./").trim_matches('/');
+    let segs: Vec<&str> = p.split('/').collect();
+    let mut out: Vec<&str> = Vec::new();
+    for (i, seg) in segs.iter().enumerate() {
+        if i + 1 == segs.len() || seg.contains(['*', '?', '[', '{', '\\']) {
+            break;
+        }
+        out.push(seg);
+    }
+    out.join("/")
+}
+
 fn glob(pattern: &str) -> Result<Glob, globset::Error> {
     GlobBuilder::new(pattern)
         .literal_separator(true)
@@ -329,6 +362,21 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_dir_of_packet_root_globs() {
+        assert_eq!(
+            literal_dir(".GOV/task_packets/WP-*/packet.json"),
+            ".GOV/task_packets"
+        );
+        assert_eq!(
+            literal_dir("docs/task_packets/WP-*.md"),
+            "docs/task_packets"
+        );
+        assert_eq!(literal_dir("a/b/c.md"), "a/b");
+        assert_eq!(literal_dir("*.md"), "");
+        assert_eq!(literal_dir("**/WP-*.md"), "");
+    }
 
     #[test]
     fn fold_takes_the_fast_path_only_for_what_it_would_not_change() {

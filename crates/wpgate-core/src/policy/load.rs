@@ -196,15 +196,22 @@ impl Policy {
             ));
         }
         let limit = self.limits.regex_size_limit;
-        let mut regexes: Vec<(&str, &str)> = vec![
-            ("subject_pattern", self.binding.subject_pattern.as_str()),
+        let mut regexes: Vec<(&str, &str)> = Vec::new();
+        for re in self.binding.subject_pattern.all() {
+            regexes.push(("subject_pattern", re.as_str()));
+        }
+        regexes.extend([
             ("branch_pattern", self.binding.branch_pattern.as_str()),
             (
                 "placeholder_pattern",
                 self.lock.placeholder_pattern.as_str(),
             ),
             ("id_pattern", self.packet.id_pattern.as_str()),
-        ];
+        ]);
+        regexes.push((
+            "microtasks.id_pattern",
+            self.packet.microtasks.id_pattern.as_str(),
+        ));
         for (key, re) in self.extra_regexes() {
             regexes.push((key, re));
         }

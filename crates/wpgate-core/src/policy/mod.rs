@@ -46,10 +46,31 @@ impl Policy {
                 &layout.template,
             ]
             .iter()
+            .flat_map(|c| c.all())
             .any(|g| norm(g) == path)
-            || path
-                .strip_prefix(norm(&layout.packets_dir).as_str())
-                .is_some_and(|rest| rest.starts_with('/'))
+            || self.packet_dirs().iter().any(|dir| {
+                let dir = norm(dir);
+                dir.is_empty()
+                    || path
+                        .strip_prefix(dir.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
+
+    /// The directories holding packets: the literal directory prefix of every packet root
+    /// glob (`.GOV/task_packets/WP-*/packet.json` → `.GOV/task_packets`). Everything below
+    /// one (packets, their projections, microtasks, stubs) is a governance file.
+    pub fn packet_dirs(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for root in self.layout.roots() {
+            for g in &root.include {
+                let d = crate::glob::literal_dir(g);
+                if !out.contains(&d) {
+                    out.push(d);
+                }
+            }
+        }
+        out
     }
 }
 

@@ -37,16 +37,20 @@ pub struct Policy {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Layout {
+    /// The packets directory of a single-root layout (used when `packet_roots` is empty).
     pub packets_dir: String,
     /// File-name glob of packets inside `packets_dir`.
     pub packet_glob: String,
-    pub task_board: String,
-    pub spec_current: String,
-    pub oss_register: String,
-    pub signature_audit: String,
-    pub waivers: String,
+    /// Packet roots: each a set of repository-relative globs with a kind. When empty, one
+    /// `active` root of the files matching `packet_glob` directly inside `packets_dir`.
+    pub packet_roots: Vec<PacketRoot>,
+    pub task_board: Candidates,
+    pub spec_current: Candidates,
+    pub oss_register: Candidates,
+    pub signature_audit: Candidates,
+    pub waivers: Candidates,
     /// The packet template of the repository (used by `packet new` when present).
-    pub template: String,
+    pub template: Candidates,
 }
 
 impl Default for Layout {
@@ -54,6 +58,7 @@ impl Default for Layout {
         Layout {
             packets_dir: "docs/task_packets".into(),
             packet_glob: "WP-*.md".into(),
+            packet_roots: Vec::new(),
             task_board: "docs/TASK_BOARD.md".into(),
             spec_current: "docs/SPEC_CURRENT.md".into(),
             oss_register: "docs/OSS_REGISTER.md".into(),
@@ -62,6 +67,132 @@ impl Default for Layout {
             template: "docs/templates/TASK_PACKET_TEMPLATE.md".into(),
         }
     }
+}
+
+impl Layout {
+    /// The packet roots in effect: `packet_roots`, or the single root of `packets_dir`
+    /// and `packet_glob`.
+    pub fn roots(&self) -> Vec<PacketRoot> {
+        if !self.packet_roots.is_empty() {
+            return self.packet_roots.clone();
+        }
+        let dir = self.packets_dir.trim_matches('/');
+        let glob = if dir.is_empty() {
+            self.packet_glob.clone()
+        } else {
+            format!("{dir}/{}", self.packet_glob)
+        };
+        vec![PacketRoot {
+            kind: PacketKind::Active,
+            include: vec![glob],
+            exclude: Vec::new(),
+        }]
+    }
+}
+
+/// A layout path with candidates: a string, or a list whose first entry that exists in
+/// the tree being checked wins (`["records/TASK_BOARD.md", "TASK_BOARD.md"]`). Every
+/// candidate is a governance file, whichever exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidates(pub Vec<String>);
+
+impl Candidates {
+    /// The first candidate: the path named when none exists.
+    pub fn primary(&self) -> &str {
+        self.0.first().map(String::as_str).unwrap_or("")
+    }
+    pub fn all(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for Candidates {
+    fn eq(&self, other: &&str) -> bool {
+        matches!(self.0.as_slice(), [one] if one == other)
+    }
+}
+
+impl From<&str> for Candidates {
+    fn from(s: &str) -> Self {
+        Candidates(vec![s.to_string()])
+    }
+}
+
+impl From<String> for Candidates {
+    fn from(s: String) -> Self {
+        Candidates(vec![s])
+    }
+}
+
+impl std::fmt::Display for Candidates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join(" or "))
+    }
+}
+
+impl Serialize for Candidates {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => s.serialize_str(one),
+            many => many.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Candidates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(String),
+            Many(Vec<String>),
+        }
+        match OneOrMany::deserialize(d) {
+            Ok(OneOrMany::One(s)) => Ok(Candidates(vec![s])),
+            Ok(OneOrMany::Many(v)) if !v.is_empty() => Ok(Candidates(v)),
+            Ok(OneOrMany::Many(_)) => Err(serde::de::Error::custom(
+                "expected a path or a non-empty list of candidate paths",
+            )),
+            Err(_) => Err(serde::de::Error::custom(
+                "expected a path or a list of candidate paths",
+            )),
+        }
+    }
+}
+
+/// What a packet root holds.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PacketKind {
+    /// Packets that may authorise work (subject to their STATUS and lock).
+    #[default]
+    Active,
+    /// Planned packets: known (on the board, in bindings) but not yet activated.
+    Stub,
+    /// Archived packets: known, never authorise work.
+    Archive,
+}
+
+impl PacketKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PacketKind::Active => "active",
+            PacketKind::Stub => "stub",
+            PacketKind::Archive => "archive",
+        }
+    }
+}
+
+/// One packet root: repository-relative globs (`*` stays within a path segment, `**`
+/// crosses them) of flat packet files (`WP-*.md`) and folder packets (`WP-*/packet.json`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PacketRoot {
+    #[serde(default)]
+    pub kind: PacketKind,
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 /// Field names of the packet format: canonical name → the labels and headings teams write.
@@ -159,6 +290,26 @@ pub struct PacketPolicy {
     pub min_dir_depth: usize,
     /// Pattern of packet ids (`packet new` refuses others).
     pub id_pattern: String,
+    /// Where a packet's identity comes from: `"name"` (the file stem, or the folder name
+    /// of a folder packet; a TASK_ID that differs is `packet.id-mismatch`) or `"field"`
+    /// (the TASK_ID field / the `id` pointer, falling back to the name).
+    pub identity: String,
+    /// File names that make a folder packet (`WP-1-Foo/packet.json`): its identity is the
+    /// folder's name. When a folder holds several, the first listed is the contract.
+    pub folder_files: Vec<String>,
+    /// Suffixes removed from a flat packet file's name to give its identity, longest
+    /// first (`WP-1-Foo.contract.json` → `WP-1-Foo`).
+    pub id_suffixes: Vec<String>,
+    /// A Markdown file with the same identity as a structured (JSON/TOML) packet in the same
+    /// directory is that contract's projection (checked by `packet.projection-drift`),
+    /// never a second packet.
+    pub projections: bool,
+    /// Fields a structured packet must have (`packet.missing-field`), canonical names.
+    pub structured_required_fields: Vec<String>,
+    /// JSON pointers of a structured packet's fields.
+    pub pointers: PacketPointers,
+    /// Microtasks: the children of a packet.
+    pub microtasks: MicrotaskPolicy,
 }
 
 impl Default for PacketPolicy {
@@ -190,6 +341,136 @@ impl Default for PacketPolicy {
             risk_map: [3, 8],
             min_dir_depth: 3,
             id_pattern: r"^WP-[0-9A-Za-z]+-[A-Za-z0-9][A-Za-z0-9._-]*$".into(),
+            identity: "name".into(),
+            folder_files: v(&["packet.toml", "packet.json", "packet.md"]),
+            id_suffixes: v(&[".contract.toml", ".contract.json", ".toml", ".json", ".md"]),
+            projections: true,
+            structured_required_fields: v(&[
+                "task_id",
+                "status",
+                "in_scope_paths",
+                "out_of_scope",
+                "spec_anchor",
+                "done_means",
+            ]),
+            pointers: PacketPointers::default(),
+            microtasks: MicrotaskPolicy::default(),
+        }
+    }
+}
+
+/// JSON pointers (RFC 6901) of a structured packet's fields, by the canonical names of
+/// `[packet.fields]`; each lists candidates, the first present wins. The default is
+/// wpgate's own structured format (`wpgate packet new --format toml`, `wpgate schema
+/// packet`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PacketPointers {
+    pub task_id: Candidates,
+    pub title: Candidates,
+    pub status: Candidates,
+    pub risk_tier: Candidates,
+    pub what: Candidates,
+    pub why: Candidates,
+    pub in_scope_paths: Candidates,
+    pub out_of_scope: Candidates,
+    pub spec_anchor: Candidates,
+    pub done_means: Candidates,
+    pub test_plan: Candidates,
+    pub rollback_hint: Candidates,
+    pub files_to_open: Candidates,
+    pub search_terms: Candidates,
+    pub run_commands: Candidates,
+    pub risk_map: Candidates,
+    pub signature: Candidates,
+    pub lock_digest: Candidates,
+    pub dependencies: Candidates,
+    pub blocks: Candidates,
+    pub effort: Candidates,
+    /// Other ids the packet answers to (`base_wp_id`).
+    pub aliases: Candidates,
+    /// Microtasks declared in the packet itself: a list of objects (read with the
+    /// `[packet.microtasks.pointers]`), or of ids of microtask files.
+    pub microtasks: Candidates,
+}
+
+fn c(items: &[&str]) -> Candidates {
+    Candidates(v(items))
+}
+
+impl Default for PacketPointers {
+    fn default() -> Self {
+        PacketPointers {
+            task_id: c(&["/id"]),
+            title: c(&["/title"]),
+            status: c(&["/status"]),
+            risk_tier: c(&["/risk_tier"]),
+            what: c(&["/what"]),
+            why: c(&["/why"]),
+            in_scope_paths: c(&["/scope/in"]),
+            out_of_scope: c(&["/scope/out"]),
+            spec_anchor: c(&["/spec_anchors"]),
+            done_means: c(&["/done_means"]),
+            test_plan: c(&["/test_plan"]),
+            rollback_hint: c(&["/rollback_hint"]),
+            files_to_open: c(&["/bootstrap/files_to_open"]),
+            search_terms: c(&["/bootstrap/search_terms"]),
+            run_commands: c(&["/bootstrap/run_commands"]),
+            risk_map: c(&["/bootstrap/risk_map"]),
+            signature: c(&["/lock/signature"]),
+            lock_digest: c(&["/lock/digest"]),
+            dependencies: c(&["/depends_on"]),
+            blocks: c(&["/blocks"]),
+            effort: c(&["/effort"]),
+            aliases: c(&["/aliases"]),
+            microtasks: c(&["/microtasks"]),
+        }
+    }
+}
+
+/// Microtasks: files in a folder packet's folder (`MT-*.json`, `MT-*.md`; a Markdown file
+/// beside a structured one of the same name is its projection), or declared in the packet.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MicrotaskPolicy {
+    /// File-name globs of microtask files inside a folder packet's folder.
+    pub files: Vec<String>,
+    /// Regex of a microtask id (in commit subjects, trailers and branches: group 0).
+    pub id_pattern: String,
+    pub pointers: MicrotaskPointers,
+}
+
+impl Default for MicrotaskPolicy {
+    fn default() -> Self {
+        MicrotaskPolicy {
+            files: v(&["MT-*.toml", "MT-*.json", "MT-*.md"]),
+            id_pattern: r"\bMT-[0-9]+[A-Za-z]?\b".into(),
+            pointers: MicrotaskPointers::default(),
+        }
+    }
+}
+
+/// JSON pointers of a structured microtask's fields (relative to the microtask object).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MicrotaskPointers {
+    pub id: Candidates,
+    pub title: Candidates,
+    pub status: Candidates,
+    pub in_scope_paths: Candidates,
+    pub out_of_scope: Candidates,
+    pub dependencies: Candidates,
+}
+
+impl Default for MicrotaskPointers {
+    fn default() -> Self {
+        MicrotaskPointers {
+            id: c(&["/id"]),
+            title: c(&["/title"]),
+            status: c(&["/status"]),
+            in_scope_paths: c(&["/scope/in"]),
+            out_of_scope: c(&["/scope/out"]),
+            dependencies: c(&["/depends_on"]),
         }
     }
 }
@@ -200,24 +481,38 @@ impl Default for PacketPolicy {
 pub struct BindingPolicy {
     /// Sources tried in order: `subject`, `trailer`, `branch`, `env`.
     pub order: Vec<String>,
-    /// Regex with one capture group: the packet id in a commit subject.
-    pub subject_pattern: String,
+    /// Regexes with one capture group each: the packet id in a commit subject. The first
+    /// that matches wins.
+    pub subject_pattern: Candidates,
     /// Trailer key naming the packet (`Work-Packet: WP-1-Foo`).
     pub trailer: String,
     /// Regex with one capture group: the packet id in a branch name.
     pub branch_pattern: String,
     /// Environment variable naming the packet (pre-commit, CI).
     pub env: String,
+    /// Trailer key naming the microtask (`Microtask: MT-183`).
+    pub microtask_trailer: String,
+    /// Environment variable naming the microtask.
+    pub microtask_env: String,
+    /// A short id that is a unique prefix (at a `-`) of one packet id names that packet.
+    pub resolve_prefixes: bool,
 }
 
 impl Default for BindingPolicy {
     fn default() -> Self {
         BindingPolicy {
             order: v(&["subject", "trailer", "branch", "env"]),
-            subject_pattern: r"\[(WP-[0-9A-Za-z]+-[A-Za-z0-9][A-Za-z0-9._-]*)\]".into(),
+            subject_pattern: c(&[
+                r"\[(WP-[0-9A-Za-z]+-[A-Za-z0-9][A-Za-z0-9._-]*)\]",
+                r"^[A-Za-z]+\((WP-[0-9A-Za-z]+-[A-Za-z0-9][A-Za-z0-9._-]*)\)!?:",
+                r"^(WP-[0-9A-Za-z]+-[A-Za-z0-9][A-Za-z0-9._-]*)(?:\s+MT-[0-9]+[A-Za-z]?)?\s*:",
+            ]),
             trailer: "Work-Packet".into(),
             branch_pattern: r"(?:^|/)(WP-[0-9A-Za-z]+-[A-Za-z0-9][A-Za-z0-9._-]*)$".into(),
             env: "WPGATE_WP".into(),
+            microtask_trailer: "Microtask".into(),
+            microtask_env: "WPGATE_MT".into(),
+            resolve_prefixes: true,
         }
     }
 }
@@ -233,6 +528,9 @@ pub struct ScopePolicy {
     pub exempt: Vec<String>,
     /// Packet statuses under which work may be committed (`packet.inactive-status`).
     pub active_statuses: Vec<String>,
+    /// Path-prefix aliases applied to scope entries of packets and microtasks:
+    /// `"../handshake_main/" = ""` reads `../handshake_main/src/x.rs` as `src/x.rs`.
+    pub path_aliases: BTreeMap<String, String>,
 }
 
 impl Default for ScopePolicy {
@@ -245,6 +543,7 @@ impl Default for ScopePolicy {
                 "docs/SIGNATURE_AUDIT.md",
             ]),
             active_statuses: v(&["Ready for Dev", "In Progress"]),
+            path_aliases: BTreeMap::new(),
         }
     }
 }
@@ -258,6 +557,10 @@ pub struct LockPolicy {
     pub mutable_fields: Vec<String>,
     /// Signatures that are placeholders, not locks (case-insensitive regex, whole value).
     pub placeholder_pattern: String,
+    /// JSON pointers of a structured packet that may change once it is locked (besides its
+    /// status and lock digest pointers, which always may): left out of its canonical
+    /// locked form and digest.
+    pub mutable_pointers: Vec<String>,
 }
 
 impl Default for LockPolicy {
@@ -266,6 +569,7 @@ impl Default for LockPolicy {
             mutable_fields: v(&["STATUS"]),
             placeholder_pattern: r"(?i)^\s*(\{.*\}|<.*>|\[.*\]|pending|tbd|todo|none|n/?a|-+|)\s*$"
                 .into(),
+            mutable_pointers: Vec::new(),
         }
     }
 }

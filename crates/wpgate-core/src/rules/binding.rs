@@ -72,16 +72,23 @@ impl BindingSource {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {
+    /// The packet id as the change names it (a full id, a short id or an alias).
     pub id: String,
     pub source: BindingSource,
+    /// The microtask the change names (`MT-183`), from the subject, a `Microtask:`
+    /// trailer, the branch or `WPGATE_MT`: the change is then checked against the
+    /// microtask's scope.
+    pub microtask: Option<String>,
 }
 
 /// The binding sources of a policy, compiled once per run.
 pub struct Binder {
     order: Vec<BindingSource>,
-    subject: Regex,
+    subject: Vec<Regex>,
     branch: Regex,
     trailer: String,
+    microtask: Regex,
+    microtask_trailer: String,
 }
 
 /// A policy regex compiled within `limits.regex_size_limit`; a bad one is a usage error.
@@ -110,11 +117,19 @@ impl Binder {
         }
         Ok(Binder {
             order,
-            subject: re(
+            subject: policy
+                .binding
+                .subject_pattern
+                .all()
+                .iter()
+                .map(|p| re(policy, "binding.subject_pattern", p))
+                .collect::<Result<_, _>>()?,
+            microtask: re(
                 policy,
-                "binding.subject_pattern",
-                &policy.binding.subject_pattern,
+                "packet.microtasks.id_pattern",
+                &policy.packet.microtasks.id_pattern,
             )?,
+            microtask_trailer: policy.binding.microtask_trailer.to_ascii_lowercase(),
             branch: re(
                 policy,
                 "binding.branch_pattern",
@@ -125,7 +140,60 @@ impl Binder {
     }
 
     /// Binds a change to a packet id: the first source in policy order that names one.
+    /// The microtask comes from the subject, the microtask trailer, the branch or
+    /// `env_mt`, in that order.
     pub fn bind(
+        &self,
+        message: Option<&str>,
+        branch: Option<&str>,
+        env: Option<&str>,
+    ) -> Option<Binding> {
+        self.bind_with(message, branch, env, None)
+    }
+
+    /// [`Binder::bind`] with the microtask environment variable's value.
+    pub fn bind_with(
+        &self,
+        message: Option<&str>,
+        branch: Option<&str>,
+        env: Option<&str>,
+        env_mt: Option<&str>,
+    ) -> Option<Binding> {
+        let mut b = self.bind_packet(message, branch, env)?;
+        b.microtask = self.microtask(message, branch, env_mt);
+        Some(b)
+    }
+
+    fn microtask(
+        &self,
+        message: Option<&str>,
+        branch: Option<&str>,
+        env_mt: Option<&str>,
+    ) -> Option<String> {
+        let find = |s: &str| self.microtask.find(s).map(|m| m.as_str().to_string());
+        if let Some(m) = message {
+            if let Some(mt) = find(subject(m)) {
+                return Some(mt);
+            }
+            if let Some(mt) = trailers(m)
+                .into_iter()
+                .find(|(k, _)| k.to_ascii_lowercase() == self.microtask_trailer)
+                .map(|(_, v)| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+            {
+                return Some(mt);
+            }
+        }
+        if let Some(mt) = branch.and_then(find) {
+            return Some(mt);
+        }
+        env_mt
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    }
+
+    fn bind_packet(
         &self,
         message: Option<&str>,
         branch: Option<&str>,
@@ -134,10 +202,12 @@ impl Binder {
         for src in &self.order {
             let id = match src {
                 BindingSource::Subject => message.and_then(|m| {
-                    self.subject
-                        .captures(subject(m))
-                        .and_then(|c| c.get(1))
-                        .map(|m| m.as_str().to_string())
+                    let s = subject(m);
+                    self.subject.iter().find_map(|re| {
+                        re.captures(s)
+                            .and_then(|c| c.get(1))
+                            .map(|m| m.as_str().to_string())
+                    })
                 }),
                 BindingSource::Trailer => message.and_then(|m| {
                     trailers(m)
@@ -158,7 +228,11 @@ impl Binder {
                     .map(str::to_string),
             };
             if let Some(id) = id {
-                return Some(Binding { id, source: *src });
+                return Some(Binding {
+                    id,
+                    source: *src,
+                    microtask: None,
+                });
             }
         }
         None

@@ -68,7 +68,8 @@ re-plan the packet. The limit is policy board.stalled_days.",
 pub fn load(ws: &Workspace) -> Result<Option<Arc<Board>>, Error> {
     type Last = Option<(String, String, Arc<str>, Arc<Board>)>;
     static LAST: std::sync::Mutex<Last> = std::sync::Mutex::new(None);
-    let path = ws.policy.layout.task_board.as_str();
+    let path = ws.resolve(&ws.policy.layout.task_board);
+    let path = path.as_str();
     let Some(tf) = ws.text(path)? else {
         return Ok(None);
     };

@@ -112,7 +112,7 @@ struct Register {
 }
 
 fn load_register(ws: &Workspace) -> Result<Option<Register>, Error> {
-    let path = ws.policy.layout.oss_register.clone();
+    let path = ws.resolve(&ws.policy.layout.oss_register);
     let Some(tf) = ws.text(&path)? else {
         return Ok(None);
     };
@@ -207,7 +207,7 @@ pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
                     ws.policy.layout.oss_register
                 ),
             )
-            .with_path(&ws.policy.layout.oss_register),
+            .with_path(ws.policy.layout.oss_register.primary()),
         );
     }
     Ok(())

@@ -59,9 +59,11 @@ pub fn protected_paths(policy: &Policy) -> Vec<(String, &'static str)> {
         (&policy.layout.template, "packet template"),
         (&policy.layout.signature_audit, "signature audit"),
     ] {
-        let p = clean(path).trim_matches('/');
-        if !p.is_empty() && !out.iter().any(|(q, _)| q == p) {
-            out.push((p.to_string(), what));
+        for path in path.all() {
+            let p = clean(path).trim_matches('/');
+            if !p.is_empty() && !out.iter().any(|(q, _)| q == p) {
+                out.push((p.to_string(), what));
+            }
         }
     }
     out
@@ -202,6 +204,7 @@ mod tests {
         let binding = packet.map(|p| Binding {
             id: p.id.clone(),
             source: crate::rules::binding::BindingSource::Subject,
+            microtask: None,
         });
         let mut out = Emitter::new(policy);
         check(&cs(paths), binding.as_ref(), packet, role, policy, &mut out);

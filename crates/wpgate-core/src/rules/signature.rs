@@ -134,7 +134,7 @@ struct Use {
 
 /// Repository-level check of packet signatures and the audit file.
 pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
-    let audit_path = ws.policy.layout.signature_audit.clone();
+    let audit_path = ws.resolve(&ws.policy.layout.signature_audit);
     let audit = ws.text(&audit_path)?;
     check_packets(
         ws.packets()?,
@@ -319,7 +319,7 @@ pub fn is_used(sig: &str, ws: &Workspace) -> Result<Option<String>, Error> {
             return Ok(Some(format!("{path}:{line}")));
         }
     }
-    let audit_path = &ws.policy.layout.signature_audit;
+    let audit_path = &ws.resolve(&ws.policy.layout.signature_audit);
     if let Some(tf) = ws.text(audit_path)? {
         if let Some(r) = parse_audit(&tf.text).iter().find(|r| r.signature == sig) {
             return Ok(Some(format!("{audit_path}:{}", r.line)));

@@ -132,7 +132,8 @@ fn join(dir: &str, name: &str) -> String {
 /// names no existing file. Returns (SPEC_CURRENT path, spec name, line, span, resolved path).
 #[allow(clippy::type_complexity)]
 fn locate(ws: &Workspace) -> Result<(Option<(String, usize, Span)>, Option<String>), Error> {
-    let cur_path = ws.policy.layout.spec_current.as_str();
+    let cur_path = ws.resolve(&ws.policy.layout.spec_current);
+    let cur_path = cur_path.as_str();
     let Some(cur) = ws.text(cur_path)? else {
         return Ok((None, None));
     };
@@ -215,7 +216,7 @@ pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
 
 /// `spec.current-missing` and `spec.not-latest`.
 pub fn check_current(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
-    let cur_path = ws.policy.layout.spec_current.clone();
+    let cur_path = ws.resolve(&ws.policy.layout.spec_current);
     let cur = ws.text(&cur_path)?;
     let (named, found) = locate(ws)?;
     let Some(cur) = cur else {
@@ -642,7 +643,7 @@ pub fn check_frozen(
     ws: &Workspace,
     out: &mut Emitter,
 ) -> Result<(), Error> {
-    let cur_path = ws.policy.layout.spec_current.clone();
+    let cur_path = ws.resolve(&ws.policy.layout.spec_current);
     let spec_path = current_spec_path(ws)?;
     let stem = spec_path
         .as_deref()

@@ -72,7 +72,7 @@ pub const RULES: &[RuleInfo] = &[
 
 /// Reads `layout.waivers` (absent file: no waivers), reporting `waiver.invalid` through `out`.
 pub fn load(ws: &Workspace, out: &mut Emitter) -> Result<Vec<Waiver>, Error> {
-    let path = ws.policy.layout.waivers.clone();
+    let path = ws.resolve(&ws.policy.layout.waivers);
     let Some(tf) = ws.text(&path)? else {
         return Ok(vec![]);
     };

@@ -68,6 +68,20 @@ impl<'a> Workspace<'a> {
         Ok(tf)
     }
 
+    /// The path a layout entry names in this source: the first candidate that exists, else
+    /// the first (which a check then reports missing). A candidate that cannot be read
+    /// (a symlink, say) is chosen, so the read that follows fails closed naming it.
+    pub fn resolve(&self, c: &crate::policy::Candidates) -> String {
+        if c.all().len() > 1 {
+            for p in c.all() {
+                if self.files.exists(p).unwrap_or(true) {
+                    return p.clone();
+                }
+            }
+        }
+        c.primary().to_string()
+    }
+
     /// Paths of all packet files (sorted).
     pub fn packet_paths(&self) -> Result<Vec<String>, Error> {
         let dir = self.policy.layout.packets_dir.trim_end_matches('/');

@@ -197,7 +197,7 @@ pub fn new(ctx: &Ctx, ws: &Workspace, wp: &str) -> Result<u8, Error> {
         );
         return Ok(1);
     }
-    let template = match ws.text(&ctx.policy.layout.template)? {
+    let template = match ws.text(&ws.resolve(&ctx.policy.layout.template))? {
         Some(t) => t.text.to_string(),
         None => DEFAULT_TEMPLATE.to_string(),
     };
@@ -335,7 +335,7 @@ pub fn lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, 
     })?;
     println!("locked {} with signature {signature}", packet.path);
     println!("lock digest {digest}");
-    let audit_path = ctx.policy.layout.signature_audit.clone();
+    let audit_path = ws.resolve(&ctx.policy.layout.signature_audit);
     if let Some(audit) = ws.text(&audit_path)? {
         let spec = wpgate_core::rules::spec::load(ws)
             .ok()
