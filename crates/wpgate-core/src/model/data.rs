@@ -672,7 +672,9 @@ impl Json<'_> {
 pub fn parse_toml(text: &str) -> Result<Node, DataError> {
     let doc = toml_edit::ImDocument::parse(text).map_err(|e| {
         let offset = e.span().map(|s| s.start).unwrap_or(0);
-        DataError::at(text, offset, e.message().trim_end())
+        // toml_edit puts the expectation on a second line: keep the message one line.
+        let message = e.message().trim_end().replace('\n', ": ");
+        DataError::at(text, offset, message)
     })?;
     let start = if text.starts_with('\u{feff}') {
         '\u{feff}'.len_utf8()
@@ -1260,6 +1262,9 @@ count = 0x1F
     fn toml_errors_and_bom() {
         let e = err_toml("a = \n");
         assert!(e.to_string().starts_with("line 1, column "), "{e}");
+        let e = err_toml("t = { a = 1 b = 2 }\n");
+        assert_eq!((e.line, e.column), (1, 13), "{e}");
+        assert!(!e.message.contains('\n'), "{e}");
         let text = "\u{feff}k = \"v\"\n";
         let n = parse_toml(text).unwrap();
         assert_eq!(at(text, n.pointer("/k").unwrap().span), "\"v\"");
