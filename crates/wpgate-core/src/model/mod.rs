@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod board;
 pub mod change;
+pub mod data;
 pub mod message;
 pub mod packet;
 pub mod register;
