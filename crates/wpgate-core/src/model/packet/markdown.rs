@@ -1264,7 +1264,12 @@ fn path_of(text: &str, sp: Span) -> Option<Span> {
     };
     let token = &s[tok_start..tok_start + tok_len];
     let token_t = token.trim_end_matches(['.', ',', ';', ':']);
-    let token_t = token_t.trim_end_matches("**");
+    // Closing bold markup (`**src/x.rs**`), but not the glob of `src/kernel/**`.
+    let bold = s.trim_start().starts_with("**");
+    let token_t = match token_t.strip_suffix("**") {
+        Some(t) if bold || !t.ends_with('/') => t.trim_end_matches('*'),
+        _ => token_t,
+    };
     if token_t.is_empty() || token_t.contains(char::is_whitespace) {
         return None;
     }
