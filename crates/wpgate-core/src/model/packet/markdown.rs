@@ -40,6 +40,15 @@ pub fn parse_packet(path: &str, text: &str, fields: &FieldAliases) -> Packet {
     p.find_authored_end(&tree.nodes);
     p.scan(&tree.nodes);
     p.finish();
+    for (open, close) in &tree.recovered {
+        let (a, b) = (line_of(text, open.start), line_of(text, close.start));
+        let note = format!(
+            "the code block fenced at lines {a}-{b} opens inside a list item but its lines are \
+             not indented; CommonMark would end it early and read the rest of the file out of \
+             step, so it was read as one code block up to its closing fence"
+        );
+        p.pk.parse_notes.push(Field::new(note, *open, a));
+    }
     p.pk
 }
 
