@@ -258,11 +258,18 @@ pub struct LockPolicy {
     pub mutable_fields: Vec<String>,
     /// Signatures that are placeholders, not locks (case-insensitive regex, whole value).
     pub placeholder_pattern: String,
+    /// Sections that may change in a locked packet: regexes matched against a heading's
+    /// text (without the `#` markers). The body of a matching heading (from the line after
+    /// it to the next heading of the same or a higher level) is left out of the locked
+    /// content and of the digest; the heading line itself stays locked. When two versions
+    /// are compared, the mutable sections are those of the trusted (old) version.
+    pub mutable_sections: Vec<String>,
 }
 
 impl Default for LockPolicy {
     fn default() -> Self {
         LockPolicy {
+            mutable_sections: Vec::new(),
             mutable_fields: v(&["STATUS"]),
             placeholder_pattern: r"(?i)^\s*(\{.*\}|<.*>|\[.*\]|pending|tbd|todo|none|n/?a|-+|)\s*$"
                 .into(),
