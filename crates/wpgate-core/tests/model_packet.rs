@@ -529,6 +529,212 @@ fn inline_scope_lists() {
 
 // ------------------------------------------------------------------ corpus sweep
 
+#[test]
+fn trailing_glob_is_not_bold_markup() {
+    let text = "## Scope\n- IN_SCOPE_PATHS: src/kernel/**, app/**, **src/bold.rs**\n- **OUT_OF_SCOPE**: x\n";
+    let p = parse_text("WP-1-Glob.md", text);
+    assert_eq!(
+        values(&p.in_scope_paths),
+        ["src/kernel/**", "app/**", "src/bold.rs"]
+    );
+}
+
+/// Issue: a fence opened inside a list item whose content and closing fence are not
+/// indented. CommonMark ends the item (and the code) at the first unindented line, the
+/// "closing" fence opens a code block that runs to the end, and `## SCOPE` vanishes.
+const DESYNC: &str = "# Task Packet: WP-1-Desync
+
+## Metadata
+- TASK_ID: WP-1-Desync
+- STATUS: Ready for Dev
+
+## QUALITY_GATE
+- **TEST_PLAN**:
+  ```bash
+cargo test -p core
+just lint
+```
+- **DONE_MEANS**:
+  * tests pass
+
+## SCOPE
+- **IN_SCOPE_PATHS**:
+  * src/core/lib.rs
+  * src/core/kernel/**
+- **OUT_OF_SCOPE**:
+  * src/ui/
+
+## AUTHORITY
+- none
+";
+
+#[test]
+fn list_indented_fence_with_unindented_content_is_resynchronised() {
+    let p = parse_text("WP-1-Desync.md", DESYNC);
+    assert_eq!(
+        values(&p.in_scope_paths),
+        ["src/core/lib.rs", "src/core/kernel/**"]
+    );
+    assert_eq!(values(&p.out_of_scope), ["src/ui/"]);
+    assert_eq!(values(&p.done_means), ["tests pass"]);
+    // The code block is put back under its list item: TEST_PLAN reads its commands.
+    assert_eq!(values(&p.test_plan), ["cargo test -p core", "just lint"]);
+    assert_spans(DESYNC, &p.in_scope_paths);
+    assert_spans(DESYNC, &p.test_plan);
+    assert_eq!(p.in_scope_paths[0].line, 18);
+    let heads: Vec<(&str, usize)> = p
+        .headings
+        .iter()
+        .map(|h| (h.text.as_str(), h.line))
+        .collect();
+    assert!(heads.contains(&("SCOPE", 16)), "{heads:?}");
+    assert!(heads.contains(&("AUTHORITY", 23)), "{heads:?}");
+    assert_eq!(p.parse_notes.len(), 1, "{:?}", p.parse_notes);
+    assert_eq!(p.parse_notes[0].line, 9);
+    assert!(p.parse_notes[0].value.contains("lines 9-12"));
+}
+
+/// The 2026-06 spec excerpts: fences indented under `- EXCERPT_ASCII_ESCAPED:`, content at
+/// the margin (list items and `####` headings of the quoted spec), closers indented. The
+/// plain reading alternates code and text out of step and loses the sections after it.
+const EXCERPTS: &str = "# Task Packet: WP-1-Excerpts
+
+## SPEC_CONTEXT_WINDOWS
+#### ANCHOR 1
+- SPEC_ANCHOR: spec.md 2.0.4
+- EXCERPT_ASCII_ESCAPED:
+  ```text
+- **IN_SCOPE_PATHS:** quoted/not/a/scope.rs
+  - All mutations MUST be patches.
+  ```
+
+#### ANCHOR 2
+- EXCERPT_ASCII_ESCAPED:
+  ```text
+#### 2.3.13.9 Kernel Authority State
+  Kernel authority MUST be durable.
+  ```
+
+#### ANCHOR 3
+- EXCERPT_ASCII_ESCAPED:
+  ```text
+CalendarEvent (RawContent)
+  - id (RID)
+  ```
+## SCOPE
+- IN_SCOPE_PATHS:
+  - src/calendar.rs
+- OUT_OF_SCOPE:
+  - the UI
+## QUALITY_GATE
+### TEST_PLAN
+```bash
+cargo test calendar
+```
+";
+
+#[test]
+fn spec_excerpts_fenced_under_list_items_stay_code() {
+    let p = parse_text("WP-1-Excerpts.md", EXCERPTS);
+    assert_eq!(values(&p.in_scope_paths), ["src/calendar.rs"]);
+    assert_eq!(values(&p.out_of_scope), ["the UI"]);
+    assert_eq!(values(&p.test_plan), ["cargo test calendar"]);
+    assert_eq!(p.in_scope_paths[0].line, 27);
+    let heads: Vec<&str> = p.headings.iter().map(|h| h.text.as_str()).collect();
+    assert_eq!(
+        heads,
+        [
+            "Task Packet: WP-1-Excerpts",
+            "SPEC_CONTEXT_WINDOWS",
+            "ANCHOR 1",
+            "ANCHOR 2",
+            "ANCHOR 3",
+            "SCOPE",
+            "QUALITY_GATE",
+            "TEST_PLAN"
+        ]
+    );
+    assert_eq!(p.parse_notes.len(), 3, "{:?}", p.parse_notes);
+    assert_eq!(
+        p.parse_notes.iter().map(|n| n.line).collect::<Vec<_>>(),
+        [7, 14, 21]
+    );
+}
+
+/// A genuine fenced example that holds heading and field lines, properly closed (and one
+/// indented consistently inside a list item): code, not packet structure; nothing recovered.
+#[test]
+fn genuine_code_blocks_with_headings_are_not_misread() {
+    let text = "# Task Packet: WP-1-Genuine
+
+## TEMPLATE EXAMPLE
+```markdown
+## SCOPE
+- IN_SCOPE_PATHS:
+  - src/from/the/example.rs
+```
+
+- **TEST_PLAN**:
+  ```bash
+  cargo test
+  ## not a heading
+  ```
+
+## Scope
+- IN_SCOPE_PATHS:
+  - src/real.rs
+";
+    let p = parse_text("WP-1-Genuine.md", text);
+    assert_eq!(values(&p.in_scope_paths), ["src/real.rs"]);
+    assert_eq!(values(&p.test_plan), ["cargo test"]);
+    let heads: Vec<&str> = p.headings.iter().map(|h| h.text.as_str()).collect();
+    assert_eq!(
+        heads,
+        ["Task Packet: WP-1-Genuine", "TEMPLATE EXAMPLE", "Scope"]
+    );
+    assert!(p.parse_notes.is_empty(), "{:?}", p.parse_notes);
+}
+
+/// An unterminated fence (the author forgot to close it) is read as CommonMark reads it;
+/// so is a fence indented at the top level, whose content CommonMark reads right.
+#[test]
+fn unterminated_and_top_level_indented_fences_are_left_alone() {
+    let text = "# Task Packet: WP-1-Open
+
+## Scope
+- IN_SCOPE_PATHS:
+  - src/a.rs
+
+Run:
+  ```bash
+cargo test
+  ```
+
+## Notes
+```text
+## Hidden
+";
+    let p = parse_text("WP-1-Open.md", text);
+    assert_eq!(values(&p.in_scope_paths), ["src/a.rs"]);
+    let heads: Vec<&str> = p.headings.iter().map(|h| h.text.as_str()).collect();
+    assert_eq!(heads, ["Task Packet: WP-1-Open", "Scope", "Notes"]);
+    assert!(p.parse_notes.is_empty(), "{:?}", p.parse_notes);
+}
+
+/// CRLF and lone-CR line breaks do not defeat the recovery, and spans stay clean.
+#[test]
+fn resynchronisation_with_crlf() {
+    let text = DESYNC.replace('\n', "\r\n");
+    let p = parse_text("WP-1-Desync.md", &text);
+    assert_eq!(
+        values(&p.in_scope_paths),
+        ["src/core/lib.rs", "src/core/kernel/**"]
+    );
+    assert_eq!(values(&p.test_plan), ["cargo test -p core", "just lint"]);
+    assert_eq!(p.parse_notes.len(), 1);
+    assert_eq!(p.in_scope_paths[0].line, 18);
+}
+
 fn corpus_dir() -> Option<PathBuf> {
     // `../../../shared/…` from the workspace of the main checkout; further up from a worktree.
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -757,6 +963,12 @@ const FRAGMENTS: &[&str] = &[
     "- [ ] ",
     "**",
     ":",
+    "- **TEST_PLAN**:\n",
+    "  ```bash\n",
+    "  ```\n",
+    "   ~~~~\n",
+    "- EXCERPT:\n  ```text\n",
+    "## HEADING IN CODE?\n",
 ];
 
 proptest! {

@@ -49,7 +49,11 @@ const PACKET: &str = "# Task Packet: WP-1-Prop
 ";
 
 fn fires(old: &str, new: &str) -> bool {
-    let policy = Policy::embedded();
+    fires_with(&Policy::embedded(), old, new)
+}
+
+fn fires_with(policy: &Policy, old: &str, new: &str) -> bool {
+    let policy = policy.clone();
     let rules = DiffRules::new(&policy).expect("default rules");
     let cs = ChangeSet {
         changes: vec![FileChange {
@@ -227,6 +231,184 @@ proptest! {
         let new = format!("{}- STATUS: {}{}", &PACKET[..st.start], v.trim(), &PACKET[st.end..]);
         prop_assert!(!fires(PACKET, &new), "status {:?}", v);
     }
+}
+
+// -- lock.mutable_sections ----------------------------------------------------------
+
+const SECTIONED: &str = "# Task Packet: WP-1-Prop
+
+## Metadata
+- TASK_ID: WP-1-Prop
+- STATUS: In Progress
+
+## CURRENT_STATE (AUTHORITATIVE SNAPSHOT; MUTABLE)
+Verdict: PENDING
+### Notes
+- nothing yet
+
+## Scope
+- **What**: Prove the lock.
+- **IN_SCOPE_PATHS**:
+  * src/lock/mod.rs
+- **OUT_OF_SCOPE**:
+  * src/api/
+
+## SPEC_DEBT_STATUS (AUTHORITATIVE SNAPSHOT; MUTABLE)
+- OPEN_SPEC_DEBT: NO
+---
+
+**User Signature Locked:** prop010120260900
+";
+
+fn sections_policy() -> Policy {
+    let mut p = Policy::embedded();
+    p.lock.mutable_sections = vec![r"\(AUTHORITATIVE SNAPSHOT; MUTABLE\)$".into()];
+    p
+}
+
+/// Byte range of the body of the CURRENT_STATE section of [`SECTIONED`].
+fn current_state_body() -> std::ops::Range<usize> {
+    let h = "## CURRENT_STATE (AUTHORITATIVE SNAPSHOT; MUTABLE)\n";
+    let start = SECTIONED.find(h).expect("heading") + h.len();
+    let end = SECTIONED.find("## Scope").expect("scope");
+    start..end
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any text without heading, fence, setext or label markup in place of a mutable
+    /// section's body never fires.
+    #[test]
+    fn rewriting_a_mutable_section_body_never_fires(body in "[a-z \n]{0,200}") {
+        let b = current_state_body();
+        let new = format!("{}{}\n\n{}", &SECTIONED[..b.start], body, &SECTIONED[b.end..]);
+        prop_assert!(!fires_with(&sections_policy(), SECTIONED, &new), "body {:?}", body);
+    }
+
+    /// Any single edit of a line outside the mutable bodies fires.
+    #[test]
+    fn editing_outside_the_mutable_bodies_fires(at in 0usize..400, c in "[a-z#*]") {
+        let b = current_state_body();
+        let debt = SECTIONED.find("- OPEN_SPEC_DEBT").expect("debt");
+        let end = SECTIONED.find("**User Signature").expect("footer");
+        let footer_end = SECTIONED.len();
+        let mut at = at % footer_end;
+        // The STATUS value is a mutable field.
+        let status = SECTIONED.find("- STATUS: ").expect("status") + 10;
+        let status_end = status + SECTIONED[status..].find('\n').expect("eol");
+        if b.contains(&at) || (debt..end).contains(&at) || (status..=status_end).contains(&at) {
+            at = b.start - 1;
+        }
+        if !SECTIONED.is_char_boundary(at) {
+            return Ok(());
+        }
+        let new = format!("{}{}{}", &SECTIONED[..at], c, &SECTIONED[at..]);
+        prop_assert!(fires_with(&sections_policy(), SECTIONED, &new), "insert {:?} at {}", c, at);
+    }
+}
+
+#[test]
+fn mutable_sections_default_to_none() {
+    // Without the policy key, the body of CURRENT_STATE is locked.
+    let b = current_state_body();
+    let new = format!(
+        "{}Verdict: PASS\n\n{}",
+        &SECTIONED[..b.start],
+        &SECTIONED[b.end..]
+    );
+    assert!(fires(SECTIONED, &new));
+    assert!(!fires_with(&sections_policy(), SECTIONED, &new));
+}
+
+#[test]
+fn mutable_section_cannot_carry_authority() {
+    let b = current_state_body();
+    // A scope field written in the section, before the real SCOPE (the first one wins).
+    let new = format!(
+        "{}Verdict: PASS\n- **IN_SCOPE_PATHS**: src/**\n\n{}",
+        &SECTIONED[..b.start],
+        &SECTIONED[b.end..]
+    );
+    assert!(fires_with(&sections_policy(), SECTIONED, &new));
+    // An open fence in the section that would hide the locked sections after it.
+    let new = format!(
+        "{}```text\n{}",
+        &SECTIONED[..b.start],
+        &SECTIONED[b.start..]
+    );
+    assert!(fires_with(&sections_policy(), SECTIONED, &new));
+    // A fake footer in the section that would end the locked region early.
+    let new = format!(
+        "{}**User Signature Locked:** prop010120260900\n\n{}",
+        &SECTIONED[..b.start],
+        &SECTIONED[b.end..]
+    );
+    assert!(fires_with(&sections_policy(), SECTIONED, &new));
+}
+
+#[test]
+fn renaming_or_adding_a_mutable_heading_fires() {
+    let policy = sections_policy();
+    let renamed = SECTIONED.replace("## Scope\n", "## Scope (AUTHORITATIVE SNAPSHOT; MUTABLE)\n");
+    assert!(fires_with(&policy, SECTIONED, &renamed));
+    // Renamed and the now "mutable" scope widened: still the old version's sections.
+    let widened = renamed.replace("  * src/lock/mod.rs\n", "  * src/**\n");
+    assert!(fires_with(&policy, SECTIONED, &widened));
+    let added = SECTIONED.replace(
+        "## Scope\n",
+        "## EXTRA (AUTHORITATIVE SNAPSHOT; MUTABLE)\n- anything\n\n## Scope\n",
+    );
+    assert!(fires_with(&policy, SECTIONED, &added));
+    // A sub-heading of a mutable section, added inside it, is body.
+    let sub = SECTIONED.replace("- nothing yet\n", "- nothing yet\n#### More\n- later\n");
+    assert!(!fires_with(&policy, SECTIONED, &sub));
+    // A heading of the section's level added inside it ends the body: what follows is
+    // locked content that moved.
+    let cut = SECTIONED.replace("- nothing yet\n", "- nothing yet\n## Aside\n- later\n");
+    assert!(fires_with(&policy, SECTIONED, &cut));
+}
+
+#[test]
+fn digest_excludes_mutable_bodies() {
+    use wpgate_core::model::packet::lock::{digest, digest_matches, locked_content};
+    let policy = sections_policy();
+    let p = wpgate_core::model::packet::parse_packet(PATH, SECTIONED, &policy.packet.fields);
+    let content = locked_content(SECTIONED, &p, &policy);
+    assert!(!content.contains("Verdict"), "{content}");
+    assert!(!content.contains("OPEN_SPEC_DEBT"), "{content}");
+    assert!(content.contains("## CURRENT_STATE (AUTHORITATIVE SNAPSHOT; MUTABLE)\n## Scope"));
+    let with = |text: &str| {
+        let p = wpgate_core::model::packet::parse_packet(PATH, text, &policy.packet.fields);
+        format!(
+            "{text}**Lock Digest:** {}\n",
+            digest(&locked_content(text, &p, &policy))
+        )
+    };
+    let locked = with(SECTIONED);
+    let check = |text: &str| {
+        let p = wpgate_core::model::packet::parse_packet(PATH, text, &policy.packet.fields);
+        digest_matches(text, &p, &policy)
+    };
+    assert_eq!(check(&locked), Some(true));
+    let edited = locked.replace("Verdict: PENDING", "Verdict: PASS\nBlockers: WP-1-Other");
+    assert_eq!(check(&edited), Some(true));
+    let scope = locked.replace("Verdict: PENDING", "- IN_SCOPE_PATHS: src/**");
+    assert_eq!(check(&scope), Some(false));
+    let outside = locked.replace("src/api/", "src/api/v2/");
+    assert_eq!(check(&outside), Some(false));
+}
+
+#[test]
+fn an_invalid_mutable_section_pattern_is_a_policy_error() {
+    let e = Policy::from_text("wpgate.toml", "[lock]\nmutable_sections = ['(unclosed']\n")
+        .expect_err("invalid regex");
+    assert!(e.to_string().contains("mutable_sections"), "{e}");
+    let ok = Policy::from_text(
+        "wpgate.toml",
+        "[lock]\nmutable_sections = ['MUTABLE\\)$']\n",
+    );
+    assert!(ok.is_ok());
 }
 
 /// The packet as the parser reads it.
@@ -993,5 +1175,102 @@ mod real_repo {
         let r = governed(true);
         r.git(&["rm", "-q", &path_of(WP)]);
         expect(&r, "docs: drop", &["lock.locked-packet-edited"]);
+    }
+
+    // -- lock.mutable_sections ----------------------------------------------------------
+
+    const SNAPSHOT: &str =
+        "## CURRENT_STATE (AUTHORITATIVE SNAPSHOT; MUTABLE)\nVerdict: PENDING\nBlockers: NONE\n\n";
+
+    /// [`governed`] with a `wpgate.toml` declaring the snapshot sections mutable and a
+    /// CURRENT_STATE section in [`WP`], before its scope.
+    fn sectioned() -> (TestRepo, String, String) {
+        let r = TestRepo::new();
+        let p = path_of(WP);
+        let wp = packet_text(WP, SIG).replace("## Scope\n", &format!("{SNAPSHOT}## Scope\n"));
+        r.commit_files(
+            "bootstrap",
+            &[
+                (
+                    "wpgate.toml",
+                    "[lock]\nmutable_sections = ['\\(AUTHORITATIVE SNAPSHOT; MUTABLE\\)$']\n",
+                ),
+                (&p, &wp),
+                ("docs/TASK_BOARD.md", "# Task Board\n"),
+                ("src/storage/mod.rs", "pub trait Storage {}\n"),
+            ],
+        );
+        (r, p, wp)
+    }
+
+    #[test]
+    fn editing_inside_a_mutable_section_does_not_fire() {
+        let (r, p, wp) = sectioned();
+        let text = wp.replace(
+            "Verdict: PENDING\nBlockers: NONE\n",
+            "Verdict: PASS\nBlockers: NONE\n### Evidence\n- cargo test: ok\n- reviewed by validator\n",
+        );
+        stage(&r, &[(&p, &text)]);
+        expect(&r, &msg("docs: current state"), &[]);
+    }
+
+    #[test]
+    fn editing_outside_a_mutable_section_fires() {
+        let (r, p, wp) = sectioned();
+        let text = wp.replace("Verdict: PENDING", "Verdict: PASS").replace(
+            "  * src/storage/mod.rs\n",
+            "  * src/storage/mod.rs\n  * src/api/jobs.rs\n",
+        );
+        stage(&r, &[(&p, &text)]);
+        let d = expect(&r, &msg("docs: widen"), &["lock.locked-packet-edited"]);
+        assert_eq!(d[0].line, Some(line_of(&text, "  * src/api/jobs.rs")));
+    }
+
+    #[test]
+    fn renaming_a_heading_into_a_mutable_section_fires() {
+        let (r, p, wp) = sectioned();
+        let text = wp
+            .replace(
+                "## Quality Gate\n",
+                "## Quality Gate (AUTHORITATIVE SNAPSHOT; MUTABLE)\n",
+            )
+            .replace(
+                "- **RISK_TIER**: LOW\n",
+                "- **RISK_TIER**: LOW\n- anything goes now\n",
+            );
+        stage(&r, &[(&p, &text)]);
+        let d = expect(&r, &msg("docs: rename"), &["lock.locked-packet-edited"]);
+        assert_eq!(d[0].line, Some(line_of(&text, "## Quality Gate")));
+    }
+
+    #[test]
+    fn adding_a_mutable_heading_with_content_fires() {
+        let (r, p, wp) = sectioned();
+        let text = wp.replace(
+            "## Quality Gate\n",
+            "## NOTES (AUTHORITATIVE SNAPSHOT; MUTABLE)\n- a new section\n\n## Quality Gate\n",
+        );
+        stage(&r, &[(&p, &text)]);
+        let d = expect(
+            &r,
+            &msg("docs: add section"),
+            &["lock.locked-packet-edited"],
+        );
+        assert_eq!(d[0].line, Some(line_of(&text, "## NOTES")));
+    }
+
+    #[test]
+    fn a_scope_field_written_in_a_mutable_section_fires() {
+        let (r, p, wp) = sectioned();
+        let text = wp.replace(
+            "Blockers: NONE\n",
+            "Blockers: NONE\n- **IN_SCOPE_PATHS**:\n  * src/**\n",
+        );
+        stage(&r, &[(&p, &text)]);
+        expect(
+            &r,
+            &msg("docs: sneak scope"),
+            &["lock.locked-packet-edited"],
+        );
     }
 }

@@ -259,6 +259,9 @@ impl Policy {
             out.push(("content.rules.pattern", r.pattern.as_str()));
         }
         out.push(("signatures.pattern", self.signatures.pattern.as_str()));
+        for r in &self.lock.mutable_sections {
+            out.push(("mutable_sections", r.as_str()));
+        }
         out
     }
 }

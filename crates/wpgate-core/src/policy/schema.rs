@@ -561,11 +561,18 @@ pub struct LockPolicy {
     /// status and lock digest pointers, which always may): left out of its canonical
     /// locked form and digest.
     pub mutable_pointers: Vec<String>,
+    /// Sections that may change in a locked packet: regexes matched against a heading's
+    /// text (without the `#` markers). The body of a matching heading (from the line after
+    /// it to the next heading of the same or a higher level) is left out of the locked
+    /// content and of the digest; the heading line itself stays locked. When two versions
+    /// are compared, the mutable sections are those of the trusted (old) version.
+    pub mutable_sections: Vec<String>,
 }
 
 impl Default for LockPolicy {
     fn default() -> Self {
         LockPolicy {
+            mutable_sections: Vec::new(),
             mutable_fields: v(&["STATUS"]),
             placeholder_pattern: r"(?i)^\s*(\{.*\}|<.*>|\[.*\]|pending|tbd|todo|none|n/?a|-+|)\s*$"
                 .into(),

@@ -1,6 +1,16 @@
 //! The lock of a packet as data: the locked region (everything above the signature
-//! footer, minus the mutable fields), its canonical content and digest, and the first
-//! locked line two versions differ in. The lock rules are `crate::rules::lock`.
+//! footer, minus the mutable fields and the bodies of the mutable sections), its canonical
+//! content and digest, and the first locked line two versions differ in. The lock rules
+//! are `crate::rules::lock`.
+//!
+//! Mutable sections (policy `lock.mutable_sections`, regexes over heading text): the body
+//! of a matching heading, from the line after it to the next heading of the same or a
+//! higher level (headings as the reader sees them), is left out; the heading line stays
+//! locked. Comparing two versions, the sections are those of the trusted old version
+//! ([`first_locked_difference`]), so a heading renamed or added to match is an edit; the
+//! digest of one version uses that version's headings, whose lines the digest covers.
+//! A body may not change what the reader takes from the packet beyond the mutable fields,
+//! STATUS and the dependencies (see `unchecked`).
 //!
 //! One notion of a line: the locked region is split at every line break the Markdown
 //! reader honours (LF, CRLF and a lone CR, see [`split_lines`]), so a CR inside a
@@ -153,6 +163,8 @@ pub enum Role {
     Mutable { value_at: usize },
     /// The lock digest line the parser recognised.
     Digest,
+    /// A line of the body of a mutable section (policy `lock.mutable_sections`).
+    Section,
 }
 
 /// A line of the locked region: 1-based line number, the text without its break, the
@@ -193,8 +205,119 @@ fn plain_value(v: &str) -> bool {
     })
 }
 
+/// The policy's `lock.mutable_sections`, compiled within `limits.regex_size_limit`. A
+/// pattern that does not compile makes no section mutable (loading the policy already
+/// rejects it, exit 2): the lock fails closed.
+fn section_patterns(policy: &Policy) -> Vec<regex::Regex> {
+    policy
+        .lock
+        .mutable_sections
+        .iter()
+        .filter_map(|p| {
+            regex::RegexBuilder::new(p)
+                .size_limit(policy.limits.regex_size_limit)
+                .build()
+                .ok()
+        })
+        .collect()
+}
+
+/// The headings of `packet` (level, text) whose text matches a mutable-section pattern,
+/// in document order.
+pub fn mutable_headings(packet: &Packet, policy: &Policy) -> Vec<(u8, String)> {
+    let pats = section_patterns(policy);
+    if pats.is_empty() {
+        return Vec::new();
+    }
+    let mut hs: Vec<&super::Heading> = packet.headings.iter().collect();
+    hs.sort_by_key(|h| h.span.start);
+    hs.into_iter()
+        .filter(|h| pats.iter().any(|p| p.is_match(&h.text)))
+        .map(|h| (h.level, h.text.clone()))
+        .collect()
+}
+
+/// Byte ranges of the bodies of the mutable sections of `text`: for each heading of the
+/// packet that is one of `trusted` (level and text, each taken at most as often as it
+/// occurs there, in order), from the start of the line after the heading (after the
+/// underline of a setext heading) to the start of the line of the next heading of the same
+/// or a higher level, or the line of the lock footer, or the end of the text.
+fn section_bodies(text: &str, packet: &Packet, trusted: &[(u8, String)]) -> Vec<(usize, usize)> {
+    if trusted.is_empty() {
+        return Vec::new();
+    }
+    let mut hs: Vec<&super::Heading> = packet.headings.iter().collect();
+    hs.sort_by_key(|h| h.span.start);
+    let line_start = |at: usize| {
+        let at = at.min(text.len());
+        text[..at].rfind(['\n', '\r']).map(|i| i + 1).unwrap_or(0)
+    };
+    // The start of the line after the one holding `at`.
+    let next_line = |at: usize| {
+        let at = at.min(text.len());
+        match text[at..].find(['\n', '\r']) {
+            Some(i) => {
+                let j = at + i;
+                if text[j..].starts_with("\r\n") {
+                    j + 2
+                } else {
+                    j + 1
+                }
+            }
+            None => text.len(),
+        }
+    };
+    // The lock footer's line is never body: it ends the last section.
+    let footer = packet
+        .lock
+        .as_ref()
+        .filter(|l| l.footer_end.is_some())
+        .map(|l| line_start(l.signature.span.start));
+    let mut want: Vec<&(u8, String)> = trusted.iter().collect();
+    let mut out = Vec::new();
+    for (k, h) in hs.iter().enumerate() {
+        let Some(w) = want.iter().position(|(l, t)| *l == h.level && *t == h.text) else {
+            continue;
+        };
+        want.remove(w);
+        let ls = line_start(h.span.start);
+        let atx = text[ls..].trim_start().starts_with('#');
+        let mut start = next_line(h.span.start);
+        if !atx {
+            // The `===`/`---` underline of a setext heading is part of the heading.
+            start = next_line(start);
+        }
+        let end = hs[k + 1..]
+            .iter()
+            .find(|n| n.level <= h.level)
+            .map(|n| line_start(n.span.start))
+            .unwrap_or(text.len());
+        let end = match footer {
+            Some(f) if f >= start => end.min(f),
+            _ => end,
+        };
+        if start < end {
+            out.push((start, end));
+        }
+    }
+    out
+}
+
 /// The lines of the locked region with their roles.
 pub fn locked_lines<'t>(text: &'t str, packet: &Packet, policy: &Policy) -> Vec<LockedLine<'t>> {
+    let trusted = mutable_headings(packet, policy);
+    locked_lines_with(text, packet, policy, &trusted)
+}
+
+/// [`locked_lines`], the mutable sections being the headings `trusted` (see
+/// [`mutable_headings`]; in a comparison, those of the trusted version).
+pub fn locked_lines_with<'t>(
+    text: &'t str,
+    packet: &Packet,
+    policy: &Policy,
+    trusted: &[(u8, String)],
+) -> Vec<LockedLine<'t>> {
+    let bodies = section_bodies(text, packet, trusted);
     let end = locked_end(text, packet, policy);
     let region = text.get(..end).unwrap_or(text);
     // Offsets of the recognised mutable fields' labels, with their normalised names.
@@ -252,6 +375,10 @@ pub fn locked_lines<'t>(text: &'t str, packet: &Packet, policy: &Policy) -> Vec<
             {
                 role = Role::Digest;
             }
+        }
+        if bodies.iter().any(|&(a, b)| a <= l.start && l.start < b) {
+            role = Role::Section;
+            labelled = false;
         }
         out.push(LockedLine {
             number: i + 1,
@@ -415,9 +542,23 @@ fn inert(
     }
     without.push_str(&text[cut_to..]);
     let reparsed = super::parse_packet(&packet.path, &without, &policy.packet.fields);
+    let sections = lines.iter().any(|l| l.role == Role::Section);
+    authority_view(packet, &unchecked(policy, sections))
+        == authority_view(&reparsed, &unchecked(policy, sections))
+}
+
+/// The fields whose reading may change with the mutable parts of a locked packet: the
+/// mutable fields and STATUS; with mutable sections, also the dependencies (the
+/// `Blockers:` line of a CURRENT_STATE snapshot is a dependency statement, and keeping it
+/// current is what the section is for). Every other field (scope, risk, signature, …)
+/// must read the same.
+fn unchecked(policy: &Policy, sections: bool) -> Vec<&'static str> {
     let mut skip = mutable_canons(policy);
     skip.push("status");
-    authority_view(packet, &skip) == authority_view(&reparsed, &skip)
+    if sections {
+        skip.push("dependencies");
+    }
+    skip
 }
 
 /// Does the recorded digest match? `None` when the packet records no digest.
@@ -455,7 +596,7 @@ fn key<'a>(l: &LockedLine<'a>, last: bool) -> (&'a str, bool, bool) {
     match l.role {
         Role::Content => (l.text, false, cr),
         Role::Mutable { value_at } => (&l.text[..value_at.min(l.text.len())], true, cr),
-        Role::Digest => ("", true, cr),
+        Role::Digest | Role::Section => ("", true, cr),
     }
 }
 
@@ -470,18 +611,46 @@ pub fn first_locked_difference(
     new: &Packet,
     policy: &Policy,
 ) -> Option<usize> {
-    let a = locked_lines(old_text, old, policy);
-    let b = locked_lines(new_text, new, policy);
+    // The mutable sections are those of the trusted (old) version: a heading renamed or
+    // added by the change to match a pattern is locked content like any other line.
+    let trusted = mutable_headings(old, policy);
+    let all_a = locked_lines_with(old_text, old, policy, &trusted);
+    let all_b = locked_lines_with(new_text, new, policy, &trusted);
+    // The bodies of mutable sections may grow and shrink: they are not compared line by
+    // line (what ends them, the next heading, is locked content and is).
+    let a: Vec<&LockedLine<'_>> = all_a.iter().filter(|l| l.role != Role::Section).collect();
+    let b: Vec<&LockedLine<'_>> = all_b.iter().filter(|l| l.role != Role::Section).collect();
     let (la, lb) = (a.len().saturating_sub(1), b.len().saturating_sub(1));
     let at = a
         .iter()
         .zip(&b)
         .enumerate()
-        .position(|(i, (x, y))| key(x, i == la) != key(y, i == lb))
+        .position(|(i, (x, y))| {
+            key(x, i == la && last_locked(&all_a, x)) != key(y, i == lb && last_locked(&all_b, y))
+        })
         .or((a.len() != b.len()).then_some(a.len().min(b.len())));
-    let at = at?;
-    Some(match b.get(at) {
-        Some(l) => l.number,
-        None => b.last().map(|l| l.number).unwrap_or(1),
-    })
+    if let Some(at) = at {
+        return Some(match b.get(at) {
+            Some(l) => l.number,
+            None => b.last().map(|l| l.number).unwrap_or(1),
+        });
+    }
+    // The locked lines are equal, but a mutable section's body may still change what the
+    // reader takes from the packet: a field label written there (`- IN_SCOPE_PATHS:` before
+    // the real SCOPE, the first occurrence winning), or an open fence that hides the locked
+    // sections after it. Only the mutable fields and STATUS may read differently.
+    let changed_body = all_b.iter().find(|l| l.role == Role::Section);
+    let had_body = all_a.iter().any(|l| l.role == Role::Section);
+    if changed_body.is_some() || had_body {
+        let skip = unchecked(policy, true);
+        if authority_view(old, &skip) != authority_view(new, &skip) {
+            return Some(changed_body.map(|l| l.number).unwrap_or(1));
+        }
+    }
+    None
+}
+
+/// Is `l` the last line of the locked region (its break is no content)?
+fn last_locked(all: &[LockedLine<'_>], l: &LockedLine<'_>) -> bool {
+    all.last().is_some_and(|x| x.start == l.start)
 }

@@ -40,6 +40,15 @@ pub fn parse_packet(path: &str, text: &str, fields: &FieldAliases) -> Packet {
     p.find_authored_end(&tree.nodes);
     p.scan(&tree.nodes);
     p.finish();
+    for (open, close) in &tree.recovered {
+        let (a, b) = (line_of(text, open.start), line_of(text, close.start));
+        let note = format!(
+            "the code block fenced at lines {a}-{b} opens inside a list item but its lines are \
+             not indented; CommonMark would end it early and read the rest of the file out of \
+             step, so it was read as one code block up to its closing fence"
+        );
+        p.pk.parse_notes.push(Field::new(note, *open, a));
+    }
     p.pk
 }
 
@@ -1264,7 +1273,12 @@ fn path_of(text: &str, sp: Span) -> Option<Span> {
     };
     let token = &s[tok_start..tok_start + tok_len];
     let token_t = token.trim_end_matches(['.', ',', ';', ':']);
-    let token_t = token_t.trim_end_matches("**");
+    // Closing bold markup (`**src/x.rs**`), but not the glob of `src/kernel/**`.
+    let bold = s.trim_start().starts_with("**");
+    let token_t = match token_t.strip_suffix("**") {
+        Some(t) if bold || !t.ends_with('/') => t.trim_end_matches('*'),
+        _ => token_t,
+    };
     if token_t.is_empty() || token_t.contains(char::is_whitespace) {
         return None;
     }

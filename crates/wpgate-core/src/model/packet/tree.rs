@@ -14,6 +14,8 @@ pub(crate) enum Kind {
     /// A code block; `info` is the fence's info string.
     Code {
         info: String,
+        /// A fenced block (not an indented one).
+        fenced: bool,
     },
     List,
     Item,
@@ -37,6 +39,9 @@ pub(crate) struct Tree {
     pub nodes: Vec<Node>,
     /// Spans of inline code and code blocks.
     pub code_spans: Vec<Span>,
+    /// Fenced code blocks the reader re-synchronised (see [`build`]): the opening fence
+    /// line and the closing fence line, as spans of the original text.
+    pub recovered: Vec<(Span, Span)>,
 }
 
 fn is_block(t: &TagEnd) -> bool {
@@ -80,7 +85,231 @@ pub(crate) fn trim(text: &str, sp: Span) -> Span {
     Span::new(sp.start + lead, sp.start + lead + t.len())
 }
 
+/// The block tree of `text`, tolerant of one authoring slip CommonMark does not forgive: a
+/// fence opened inside a list item (`  ```bash` under `- TEST_PLAN:`) whose content lines
+/// and closing fence are not indented. CommonMark ends the item, and the code block, at the
+/// first unindented line; the "closing" fence then opens a new code block that swallows the
+/// headings and field labels after it, often to the end of the file.
+///
+/// The recovery is line-oriented. Fences are first paired the way an author reads them:
+/// in line order, whatever their indentation, a fence line opens a block and the next
+/// fence line of the same character, at least as long and without an info string, closes
+/// it. When the code blocks CommonMark sees start on other lines than those intended
+/// openers (it is *desynchronised*), every intended block that CommonMark cannot read as
+/// one (its opener is indented and a content line or the closer is less indented) is
+/// re-read as written: the text is parsed again with the indentation of those two fence
+/// lines moved to the end of the line (byte offsets do not change, so every span stays
+/// valid for the original text), and the code block is put back into the list item its
+/// opener stood in. The recovered tree is kept only when it agrees with the intended
+/// pairing on more code blocks than the plain reading did. A genuine code block (a fenced
+/// example holding `## heading` lines, properly closed) is paired identically by both
+/// readings and never touched.
 pub(crate) fn build(text: &str) -> Tree {
+    let plain = build_plain(text);
+    let fences = intended_fences(text);
+    let before = disagreements(text, &plain, &fences);
+    if before == 0 {
+        return plain;
+    }
+    let broken: Vec<&Fence> = fences.iter().filter(|f| f.broken).collect();
+    if broken.is_empty() {
+        return plain;
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for f in &broken {
+        move_indent(&mut bytes, f.open);
+        if let Some(c) = f.close {
+            move_indent(&mut bytes, c);
+        }
+    }
+    // Only ASCII white space moved within lines: still UTF-8, same length.
+    let Ok(repaired) = String::from_utf8(bytes) else {
+        return plain;
+    };
+    let mut tree = build_plain(&repaired);
+    for f in &broken {
+        reattach(text, &mut tree.nodes, f);
+    }
+    if disagreements(text, &tree, &fences) >= before {
+        return plain;
+    }
+    tree.recovered = broken
+        .iter()
+        .filter_map(|f| f.close.map(|c| (f.open, c)))
+        .collect();
+    tree
+}
+
+/// A fenced code block as the author meant it: opening and closing fence lines (without
+/// the line break), and the indentation of the opener.
+struct Fence {
+    open: Span,
+    close: Option<Span>,
+    indent: usize,
+    /// CommonMark cannot read it as one block: the opener is indented and a non-blank
+    /// content line, or the closer, is indented less.
+    broken: bool,
+}
+
+/// A fence line: indentation (bytes of spaces and tabs), fence character, length, and
+/// whether an info string follows.
+fn fence_line(line: &str) -> Option<(usize, u8, usize, bool)> {
+    let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+    let rest = &line[indent..];
+    let c = *rest.as_bytes().first()?;
+    if c != b'`' && c != b'~' {
+        return None;
+    }
+    let n = rest.bytes().take_while(|&b| b == c).count();
+    if n < 3 {
+        return None;
+    }
+    let info = rest[n..].trim();
+    if c == b'`' && info.contains('`') {
+        return None;
+    }
+    Some((indent, c, n, !info.is_empty()))
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches([' ', '\t']).len()
+}
+
+/// Pairs fence lines in line order, whatever their indentation. Lines in block quotes are
+/// not fences here.
+fn intended_fences(text: &str) -> Vec<Fence> {
+    let mut out: Vec<Fence> = Vec::new();
+    // The open fence: index in `out`, character, length.
+    let mut open: Option<(usize, u8, usize)> = None;
+    for l in super::lock::split_lines(text) {
+        let line = &text[l.start..l.end];
+        let sp = Span::new(l.start, l.end);
+        match (open, fence_line(line)) {
+            (None, Some((indent, c, n, _))) => {
+                out.push(Fence {
+                    open: sp,
+                    close: None,
+                    indent,
+                    broken: false,
+                });
+                open = Some((out.len() - 1, c, n));
+            }
+            (Some((k, c, n)), Some((ind, c2, n2, info))) if c2 == c && n2 >= n && !info => {
+                if let Some(f) = out.get_mut(k) {
+                    f.close = Some(sp);
+                    if f.indent > 0 && ind < f.indent {
+                        f.broken = true;
+                    }
+                }
+                open = None;
+            }
+            (Some((k, ..)), _) => {
+                if let Some(f) = out.get_mut(k) {
+                    if f.indent > 0 && !line.trim().is_empty() && indent_of(line) < f.indent {
+                        f.broken = true;
+                    }
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    // An unterminated block is left as CommonMark reads it.
+    for f in &mut out {
+        if f.close.is_none() {
+            f.broken = false;
+        }
+    }
+    out
+}
+
+/// How many fenced code blocks of the tree start elsewhere than an intended opener, plus
+/// how many intended openers start no code block.
+fn disagreements(text: &str, tree: &Tree, fences: &[Fence]) -> usize {
+    let mut starts = Vec::new();
+    fn walk(nodes: &[Node], out: &mut Vec<usize>) {
+        for n in nodes {
+            if let Kind::Code { fenced: true, .. } = n.kind {
+                out.push(n.span.start);
+            }
+            walk(&n.children, out);
+        }
+    }
+    walk(&tree.nodes, &mut starts);
+    // The start of the line holding each code block's opener.
+    let line_start = |at: usize| {
+        let at = at.min(text.len());
+        text[..at].rfind(['\n', '\r']).map(|i| i + 1).unwrap_or(0)
+    };
+    let starts: Vec<usize> = starts.into_iter().map(line_start).collect();
+    let opens: Vec<usize> = fences.iter().map(|f| f.open.start).collect();
+    starts.iter().filter(|s| !opens.contains(s)).count()
+        + opens.iter().filter(|o| !starts.contains(o)).count()
+}
+
+/// Moves the leading blanks of a line to its end.
+fn move_indent(bytes: &mut [u8], line: Span) {
+    let Some(l) = bytes.get_mut(line.start..line.end) else {
+        return;
+    };
+    let w = l.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+    l.rotate_left(w);
+}
+
+/// Puts a re-synchronised code block back into the list item its opener stood in: the
+/// deepest last item of the list just before it whose content starts at or before the
+/// opener's column. The spans of the list and items on the way grow to cover the block.
+fn reattach(text: &str, nodes: &mut Vec<Node>, f: &Fence) {
+    let at = nodes
+        .iter()
+        .position(|n| matches!(n.kind, Kind::Code { .. }) && n.span.start == f.open.start);
+    let Some(i) = at else {
+        for n in nodes.iter_mut() {
+            if n.span.start <= f.open.start && f.open.start < n.span.end.max(n.span.start + 1) {
+                reattach(text, &mut n.children, f);
+            }
+        }
+        return;
+    };
+    if i == 0 || !matches!(nodes[i - 1].kind, Kind::List) {
+        return;
+    }
+    let column = |at: usize| {
+        let at = at.min(text.len());
+        at - text[..at].rfind(['\n', '\r']).map(|i| i + 1).unwrap_or(0)
+    };
+    // Does an eligible item exist?
+    let fits = |item: &Node| column(item.inner.start) <= f.indent;
+    if !nodes[i - 1].children.last().is_some_and(fits) {
+        return;
+    }
+    let code = nodes.remove(i);
+    let end = code.span.end;
+    let mut list = &mut nodes[i - 1];
+    loop {
+        list.span.end = list.span.end.max(end);
+        let Some(item) = list.children.last_mut() else {
+            return;
+        };
+        item.span.end = item.span.end.max(end);
+        let deeper = matches!(item.children.last().map(|c| &c.kind), Some(Kind::List))
+            && item
+                .children
+                .last()
+                .and_then(|l| l.children.last())
+                .is_some_and(fits);
+        if deeper {
+            let Some(next) = item.children.last_mut() else {
+                return;
+            };
+            list = next;
+        } else {
+            item.children.push(code);
+            return;
+        }
+    }
+}
+
+fn build_plain(text: &str) -> Tree {
     let mut stack: Vec<Node> = Vec::new();
     let mut top: Vec<Node> = Vec::new();
     let mut code_spans = Vec::new();
@@ -100,6 +329,7 @@ pub(crate) fn build(text: &str) -> Tree {
                                 CodeBlockKind::Fenced(i) => i.to_string(),
                                 CodeBlockKind::Indented => String::new(),
                             },
+                            fenced: matches!(k, CodeBlockKind::Fenced(_)),
                         }
                     }
                     Tag::List(_) => Kind::List,
@@ -152,6 +382,7 @@ pub(crate) fn build(text: &str) -> Tree {
     Tree {
         nodes: top,
         code_spans,
+        recovered: Vec::new(),
     }
 }
 
