@@ -56,6 +56,12 @@ fn empty_packet(path: &str) -> Packet {
     Packet {
         path: path.to_string(),
         id: id_from_path(path),
+        kind: Default::default(),
+        format: super::Format::Markdown,
+        aliases: vec![],
+        microtasks: vec![],
+        projection: None,
+        twins: vec![],
         task_id: None,
         title: None,
         status: None,
@@ -981,16 +987,18 @@ impl<'t> Parser<'t> {
     // ---------------------------------------------------------------- end
 
     fn finish(&mut self) {
-        if let Some(t) = &self.pk.task_id {
-            let v = t.value.trim_end_matches(['.', ',', ';', ':']).to_string();
-            if !v.is_empty() {
-                self.pk.id = v;
-            }
-        }
-        // Dependencies may have been read before TASK_ID: drop self references.
+        // The identity is the file name (discovery may set it from TASK_ID when the
+        // policy says so); dependencies may have been read before TASK_ID: drop self
+        // references by either.
         let own = self.pk.id.clone();
-        self.pk.depends_on.retain(|d| d.value != own);
-        self.pk.blocks.retain(|d| d.value != own);
+        let task = self
+            .pk
+            .task_id
+            .as_ref()
+            .map(|t| t.value.trim_end_matches(['.', ',', ';', ':']).to_string());
+        let is_own = |v: &str| v == own || task.as_deref() == Some(v);
+        self.pk.depends_on.retain(|d| !is_own(&d.value));
+        self.pk.blocks.retain(|d| !is_own(&d.value));
         self.pk.lock = self.footer_lock.take().or_else(|| self.meta_lock.take());
         // Placeholders in field values, outside code.
         if let Some(re) = placeholder_re() {
@@ -1259,7 +1267,7 @@ fn looks_like_path_entry(s: &str) -> bool {
 
 /// The path at the start of an IN_SCOPE entry, when the entry is a path (possibly with an
 /// annotation): `src/x.rs (New)`, `` `src/x/` (NEW - module) ``, `justfile (Update)`.
-fn path_of(text: &str, sp: Span) -> Option<Span> {
+pub(crate) fn path_of(text: &str, sp: Span) -> Option<Span> {
     let s = &text[sp.start..sp.end];
     let mut off = 0;
     let t = s.trim_start_matches("**");
@@ -1382,6 +1390,13 @@ pub fn is_real_signature(sig: &str) -> bool {
 }
 
 lazy_re!(wp_id_re, r"WP-[0-9A-Za-z]+-[A-Za-z0-9._-]*[A-Za-z0-9]");
+
+/// Packet ids named in a text (`WP-1-Foo`).
+pub(crate) fn wp_ids(s: &str) -> Vec<(usize, usize)> {
+    wp_id_re()
+        .map(|re| re.find_iter(s).map(|m| (m.start(), m.end())).collect())
+        .unwrap_or_default()
+}
 lazy_re!(
     placeholder_re,
     r"\{[A-Za-z0-9][A-Za-z0-9 _./,|'+&-]*[A-Za-z][A-Za-z0-9 _./,|'+&()-]*\}"

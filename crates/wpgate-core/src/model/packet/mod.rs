@@ -1,17 +1,77 @@
-//! Task packets: the model, and the parser for the hand-written Markdown formats
-//! teams actually use (see `markdown.rs`), and the lock of a packet ([`lock`]).
+//! Task packets as data: one model filled by readers of several encodings: the
+//! hand-written Markdown formats teams actually use (`markdown.rs`) and structured
+//! contracts in JSON or TOML whose fields the policy maps by JSON pointer
+//! ([`structured`]). Which files are packets, their identity, kind, projection and
+//! microtasks is [`discovery`]; the lock of a packet is [`lock`].
 
+pub mod discovery;
 pub mod lock;
 mod markdown;
+pub mod structured;
 mod tree;
 
 pub use markdown::{is_real_signature, parse_packet};
 
+pub use crate::policy::PacketKind;
 use crate::report::Span;
 use serde::Serialize;
 
+/// How a packet (or microtask) file is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    #[default]
+    Markdown,
+    Json,
+    Toml,
+}
+
+impl Format {
+    /// The encoding of a file, by its extension.
+    pub fn of_path(path: &str) -> Format {
+        let lower = path.to_ascii_lowercase();
+        if lower.ends_with(".json") {
+            Format::Json
+        } else if lower.ends_with(".toml") {
+            Format::Toml
+        } else {
+            Format::Markdown
+        }
+    }
+    pub fn is_structured(self) -> bool {
+        !matches!(self, Format::Markdown)
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Markdown => "markdown",
+            Format::Json => "json",
+            Format::Toml => "toml",
+        }
+    }
+}
+
+/// A microtask: a child of a packet with its own id, scope, status and dependencies.
+/// A change bound to a microtask is checked against the microtask's scope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Microtask {
+    /// `MT-183`: the id field, else the file stem.
+    pub id: String,
+    /// The microtask's file (the packet's own file when declared inside it).
+    pub path: String,
+    pub format: Format,
+    pub title: Option<Field<String>>,
+    pub status: Option<Field<String>>,
+    pub in_scope_paths: Vec<Field<String>>,
+    pub out_of_scope: Vec<Field<String>>,
+    pub depends_on: Vec<Field<String>>,
+    /// The Markdown projection beside a structured microtask file.
+    pub projection: Option<String>,
+    /// Problems the reader met; never fatal.
+    pub parse_notes: Vec<Field<String>>,
+}
+
 /// A value extracted from a packet, with where it stands in the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Field<T> {
     pub value: T,
     /// Byte span of the value in the packet text.
@@ -67,12 +127,27 @@ pub struct Lock {
 }
 
 /// A parsed task packet. Every field keeps its span and line for diagnostics.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Packet {
-    /// Repository-relative path of the packet file.
+    /// Repository-relative path of the packet file (for a structured packet with a
+    /// projection: the contract, which is the authority).
     pub path: String,
-    /// TASK_ID field, or the id derived from the file name when the field is missing.
+    /// The packet's identity: its file stem or folder name (policy `packet.identity`),
+    /// never a TASK_ID that disagrees (that is `packet.id-mismatch`).
     pub id: String,
+    /// What its root holds: active packets authorise work; stubs and archived packets
+    /// are known but never authorise.
+    pub kind: PacketKind,
+    pub format: Format,
+    /// Other ids the packet answers to (an alias field such as `base_wp_id`).
+    pub aliases: Vec<Field<String>>,
+    /// The packet's microtasks, by id order of discovery.
+    pub microtasks: Vec<Microtask>,
+    /// The Markdown projection of a structured packet (never a second packet).
+    pub projection: Option<String>,
+    /// Other files with the same identity that this one takes precedence over (a legacy
+    /// flat file beside its folder twin, a stub of an activated packet).
+    pub twins: Vec<String>,
     /// The TASK_ID field itself when present.
     pub task_id: Option<Field<String>>,
     pub title: Option<Field<String>>,
@@ -129,6 +204,12 @@ impl Packet {
     pub fn signature(&self) -> Option<&str> {
         self.lock.as_ref().map(|l| l.signature.value.as_str())
     }
+    pub fn microtask(&self, id: &str) -> Option<&Microtask> {
+        let want = normalise_status(id);
+        self.microtasks
+            .iter()
+            .find(|m| m.id == id || normalise_status(&m.id) == want)
+    }
 }
 
 /// Does a token look like a repository path or glob: no whitespace, and a `/`, a file
@@ -166,8 +247,10 @@ pub fn normalise_status(s: &str) -> String {
         .collect()
 }
 
-/// Id of a packet derived from its file name (`docs/task_packets/WP-1-X.md` → `WP-1-X`).
+/// Id of a packet derived from its file name (`docs/task_packets/WP-1-X.md` → `WP-1-X`,
+/// `stubs/WP-1-X.contract.json` → `WP-1-X`; a folder packet `WP-1-X/packet.json` →
+/// `WP-1-X`), with the default suffixes and folder file names of the policy.
 pub fn id_from_path(path: &str) -> String {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.strip_suffix(".md").unwrap_or(name).to_string()
+    let d = crate::policy::PacketPolicy::default();
+    discovery::identity_of(path, &d.folder_files, &d.id_suffixes)
 }
