@@ -77,6 +77,7 @@ fn fires_with(policy: &Policy, old: &str, new: &str) -> bool {
             &policy,
             &mut |_| Ok(Some(o.clone())),
             &mut |_| Ok(Some(n.clone())),
+            &[],
             &mut out,
         )
         .expect("check_locks");

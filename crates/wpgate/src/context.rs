@@ -153,6 +153,13 @@ pub(crate) fn env_wp(policy: &Policy) -> Option<String> {
         .filter(|s| !s.trim().is_empty())
 }
 
+/// The microtask named by the policy's microtask environment variable (`WPGATE_MT`).
+pub(crate) fn env_mt(policy: &Policy) -> Option<String> {
+    std::env::var(&policy.binding.microtask_env)
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
 /// The trusted base of a change (`find` computes it from `[trust]`) and the policy to
 /// judge it by: the base's own policy, or `--policy FILE` when given. Never the policy
 /// of the work tree or of the change (see `wpgate_core::gate::authority`).

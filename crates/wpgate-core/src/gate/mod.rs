@@ -25,7 +25,6 @@ pub use repo::repo_rules;
 
 use authority::{Authority, AuthorityFiles, NoFiles};
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::Error;
@@ -36,7 +35,7 @@ use crate::policy::Policy;
 use crate::report::Report;
 use crate::rules::binding::Binding;
 use crate::rules::Emitter;
-use crate::source::{FileSource, Workspace};
+use crate::source::{FileSource, Resolved, Workspace};
 
 /// Where a change comes from, for binding.
 #[derive(Debug, Clone, Default)]
@@ -45,6 +44,8 @@ pub struct Context {
     pub branch: Option<String>,
     /// Value of the policy's binding environment variable (`WPGATE_WP`).
     pub env_wp: Option<String>,
+    /// Value of the policy's microtask environment variable (`WPGATE_MT`).
+    pub env_mt: Option<String>,
     /// Commit message (commit-msg hook) for the staged check.
     pub message: Option<String>,
     /// Pre-commit without a message: binding-dependent rules wait for commit-msg when
@@ -58,8 +59,6 @@ pub struct Gate<'r> {
     pub policy: &'r Policy,
     rules: DiffRules,
     content: crate::rules::content::ContentChecker,
-    /// Parsed packets by blob id: each packet version is parsed once per run.
-    packet_cache: HashMap<String, Arc<Packet>>,
     /// What changes are judged by (see [`authority`]).
     authority: Authority,
 }
@@ -71,7 +70,6 @@ impl<'r> Gate<'r> {
             policy,
             rules: DiffRules::new(policy)?,
             content: crate::rules::content::ContentChecker::new(policy)?,
-            packet_cache: HashMap::new(),
             // Without a trusted base, each change is judged by its parent: never by itself.
             authority: Authority {
                 per_parent: true,
@@ -130,66 +128,10 @@ impl<'r> Gate<'r> {
         crate::rules::waiver::apply_from(&ws, report, false)
     }
 
-    /// The bound packet as it stands in `files` (parsed once per blob).
-    fn find_packet(
-        &mut self,
-        files: &dyn FileSource,
-        id: &str,
-    ) -> Result<Option<Arc<Packet>>, Error> {
-        let dir = self.policy.layout.packets_dir.trim_end_matches('/');
-        let direct = format!("{dir}/{id}.md");
-        if let Some(p) = self.packet_at(files, &direct)? {
-            if p.id == id {
-                return Ok(Some(p));
-            }
-        }
-        // The TASK_ID may differ from the file name: look at every packet.
-        let ws = Workspace::new(self.policy, files);
-        for path in ws.packet_paths()? {
-            if path == direct {
-                continue;
-            }
-            if let Some(p) = self.packet_at(files, &path)? {
-                if p.id == id {
-                    return Ok(Some(p));
-                }
-            }
-        }
-        Ok(None)
-    }
-
-    fn packet_at(
-        &mut self,
-        files: &dyn FileSource,
-        path: &str,
-    ) -> Result<Option<Arc<Packet>>, Error> {
-        let key = files
-            .blob_id(path)
-            .unwrap_or_else(|| format!("path:{path}"));
-        if let Some(p) = self.packet_cache.get(&key) {
-            if p.path == path {
-                return Ok(Some(p.clone()));
-            }
-        }
-        // Shared with the workspace's packet list: each version is parsed once per run.
-        let shared = files.parse_cache();
-        if let (Some(cache), Some(blob)) = (&shared, files.blob_id(path)) {
-            if let Some(p) = cache.packet(&blob, path) {
-                let p = Arc::new(p);
-                self.packet_cache.insert(key, p.clone());
-                return Ok(Some(p));
-            }
-        }
-        let Some(raw) = files.read(path)? else {
-            return Ok(None);
-        };
-        let tf = crate::model::text::TextFile::decode(path, raw);
-        let p = Arc::new(parse_packet(path, &tf.text, &self.policy.packet.fields));
-        if let (Some(cache), Some(blob)) = (&shared, files.blob_id(path)) {
-            cache.store_packet(&blob, &p);
-        }
-        self.packet_cache.insert(key, p.clone());
-        Ok(Some(p))
+    /// The packet a reference names as it stands in `files` (parsed once per version):
+    /// its identity, an alias, or a unique short id.
+    fn find_packet(&self, files: &dyn FileSource, id: &str) -> Result<Resolved, Error> {
+        Workspace::new(self.policy, files).lookup(id)
     }
 
     fn read_blob_text(&self, id: Option<&str>, path: &str) -> Result<Option<String>, Error> {
@@ -249,19 +191,34 @@ impl<'r> Gate<'r> {
         let trusted = authority.describe(trusted_rev.as_deref());
         let auth = authority.files();
         let message = cs.message.as_deref().or(ctx.message.as_deref());
-        let binding: Option<Binding> =
-            self.rules
-                .binder
-                .bind(message, ctx.branch.as_deref(), ctx.env_wp.as_deref());
+        let mut binding: Option<Binding> = self.rules.binder.bind_with(
+            message,
+            ctx.branch.as_deref(),
+            ctx.env_wp.as_deref(),
+            ctx.env_mt.as_deref(),
+        );
         let role = self.rules.roles.role(message, cs.author_email.as_deref());
         // The bound packet as the trusted revision has it: its existence, scope, lock and
         // STATUS are authority, never the change's own version.
-        let packet = match &binding {
-            Some(b) => self.find_packet(auth, &b.id)?,
+        let packet: Option<Arc<Packet>> = match binding.as_mut() {
+            Some(b) => match self.find_packet(auth, &b.id)? {
+                Resolved::Found(p) => {
+                    // A short id or alias: the change is bound to the packet it names.
+                    b.id = p.id.clone();
+                    Some(p)
+                }
+                Resolved::Ambiguous(ids) => {
+                    b.candidates = ids;
+                    None
+                }
+                Resolved::Missing => None,
+            },
             None => None,
         };
         let in_change = match (&binding, &packet) {
-            (Some(b), None) => self.find_packet(files, &b.id)?.is_some(),
+            (Some(b), None) if b.candidates.is_empty() => {
+                matches!(self.find_packet(files, &b.id)?, Resolved::Found(_))
+            }
             _ => false,
         };
         let wp = binding.as_ref().map(|b| b.id.as_str());
@@ -309,18 +266,44 @@ impl<'r> Gate<'r> {
             Some(p) => this.read_blob_text(c.new_id.as_deref(), p),
             None => Ok(None),
         };
+        let projections: Vec<String> = if cs
+            .changes
+            .iter()
+            .any(|c| c.paths().any(|p| this.rules.lock.is_packet_path(p)))
+        {
+            Workspace::new(policy, auth)
+                .index()?
+                .entries
+                .iter()
+                .filter_map(|e| e.projection.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
         this.rules
             .lock
-            .check_locks(cs, policy, &mut old, &mut new, out)?;
+            .check_locks(cs, policy, &mut old, &mut new, &projections, out)?;
         for c in &cs.changes {
             let Some(path) = c.new_path.as_deref() else {
                 continue;
             };
-            if !self.rules.lock.is_packet_path(path) || c.status == ChangeStatus::Deleted {
+            if !self.rules.lock.is_packet_path(path)
+                || c.status == ChangeStatus::Deleted
+                || projections.iter().any(|p| p == path)
+            {
                 continue;
             }
             if let Some(text) = self.read_blob_text(c.new_id.as_deref(), path)? {
-                let p = parse_packet(path, &text, &policy.packet.fields);
+                let format = crate::model::packet::Format::of_path(path);
+                let p = if format.is_structured() {
+                    match crate::model::packet::structured::read_packet(path, &text, format, policy)
+                    {
+                        Ok(p) => p,
+                        Err(_) => continue,
+                    }
+                } else {
+                    parse_packet(path, &text, &policy.packet.fields)
+                };
                 crate::rules::lock::check_digest(&text, &p, policy, out);
             }
         }

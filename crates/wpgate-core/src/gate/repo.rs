@@ -15,10 +15,7 @@ pub fn repo_rules(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
         let _ = ws.packets();
     });
     for p in ws.packets()? {
-        if let Some(tf) = ws.text(&p.path)? {
-            crate::rules::packet::check_packet(p, &tf, ws.policy, out);
-            crate::rules::lock::check_digest(&tf.text, p, ws.policy, out);
-        }
+        crate::rules::packet::check_in(p, ws, out)?;
     }
     crate::rules::spec::check(ws, out)?;
     crate::rules::board::check(ws, out)?;

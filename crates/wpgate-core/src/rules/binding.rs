@@ -36,6 +36,26 @@ pub const RULES: &[RuleInfo] = &[
         example: "git commit -m 'feat: cancel jobs [WP-1-Job-Cancle]'",
     },
     RuleInfo {
+        id: "binding.ambiguous-packet",
+        default: Severity::Error,
+        summary: "the change names a short id or alias that several packets answer to",
+        help: "A short id binds when it is the prefix (up to a `-`) of exactly one packet id, \
+               or an alias (such as base_wp_id) of exactly one packet. This one matches \
+               several: name the packet by its full id.",
+        example:
+            "git commit -m 'feat(WP-1-Storage): x'   # WP-1-Storage-v1 and WP-1-Storage-v2 exist",
+    },
+    RuleInfo {
+        id: "binding.unknown-microtask",
+        default: Severity::Error,
+        summary: "the change names a microtask its packet does not have",
+        help: "A change bound to a microtask (`WP-X MT-183: …`, `feat(WP-X): MT-183 …`, a \
+               `Microtask:` trailer, the branch or WPGATE_MT) is checked against that \
+               microtask's scope, so the microtask must exist in the trusted revision's \
+               packet. Fix the microtask id, or merge the microtask first.",
+        example: "git commit -m 'WP-1-Data MT-999: x'   # WP-1-Data has MT-001..MT-012",
+    },
+    RuleInfo {
         id: "binding.unapproved-packet",
         default: Severity::Error,
         summary:
@@ -79,6 +99,9 @@ pub struct Binding {
     /// trailer, the branch or `WPGATE_MT`: the change is then checked against the
     /// microtask's scope.
     pub microtask: Option<String>,
+    /// Set when the id named several packets (a short id or alias they share): their
+    /// ids (`binding.ambiguous-packet`).
+    pub candidates: Vec<String>,
 }
 
 /// The binding sources of a policy, compiled once per run.
@@ -232,6 +255,7 @@ impl Binder {
                     id,
                     source: *src,
                     microtask: None,
+                    candidates: Vec::new(),
                 });
             }
         }
@@ -269,6 +293,23 @@ pub fn check<'p>(
         }
         return None;
     };
+    if !binding.candidates.is_empty() {
+        out.emit(
+            diag(
+                "binding.ambiguous-packet",
+                format!(
+                    "{} names `{}`, which {} packets answer to: {}",
+                    binding.source.describe(),
+                    binding.id,
+                    binding.candidates.len(),
+                    binding.candidates.join(", ")
+                ),
+            )
+            .with_wp(&binding.id)
+            .with_help("name the packet by its full id"),
+        );
+        return None;
+    }
     let Some(packet) = packet else {
         if in_change {
             out.emit(
@@ -301,5 +342,26 @@ pub fn check<'p>(
         );
         return None;
     };
+    if let Some(mt) = binding.microtask.as_deref() {
+        if !packet.microtasks.is_empty() && packet.microtask(mt).is_none() {
+            out.emit(
+                diag(
+                    "binding.unknown-microtask",
+                    format!(
+                        "the change names microtask {mt}, which {} does not have in the trusted revision ({trusted}); it has {}",
+                        packet.id,
+                        packet
+                            .microtasks
+                            .iter()
+                            .map(|m| m.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .with_path(&packet.path)
+                .with_wp(&packet.id),
+            );
+        }
+    }
     Some(packet)
 }

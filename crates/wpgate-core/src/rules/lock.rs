@@ -20,8 +20,9 @@ use regex::Regex;
 
 use crate::error::Error;
 use crate::model::change::{ChangeSet, ChangeStatus, FileChange};
+use crate::model::packet::discovery::Roots;
 use crate::model::packet::lock::{digest, digest_matches, first_locked_difference, locked_content};
-use crate::model::packet::parse_packet;
+use crate::model::packet::{parse_packet, structured, Format};
 use crate::rules::binding::re;
 
 use crate::model::packet::Packet;
@@ -56,6 +57,33 @@ pub const RULES: &[RuleInfo] = &[
 
 /// `lock.digest-mismatch` for one packet.
 pub fn check_digest(text: &str, packet: &Packet, policy: &Policy, out: &mut Emitter) {
+    if packet.format.is_structured() {
+        // The digest of a structured packet covers its canonical form (keys sorted,
+        // without its status, digest and `lock.mutable_pointers`).
+        let (Some(f), Ok(root)) = (&packet.lock_digest, structured::parse(text, packet.format))
+        else {
+            return;
+        };
+        let want = f.value.trim().to_ascii_lowercase();
+        if want.is_empty() {
+            return;
+        }
+        let now = digest(&structured::locked_form(&root, policy));
+        if now != want {
+            out.emit(
+                diag(
+                    "lock.digest-mismatch",
+                    format!(
+                        "locked content of {} does not match its lock digest (now {now})",
+                        packet.id
+                    ),
+                )
+                .at(&packet.path, f.line, f.span)
+                .with_wp(&packet.id),
+            );
+        }
+        return;
+    }
     if digest_matches(text, packet, policy) == Some(false) {
         if let Some(f) = &packet.lock_digest {
             out.emit(
@@ -77,35 +105,24 @@ pub fn check_digest(text: &str, packet: &Packet, policy: &Policy, out: &mut Emit
 /// What the lock rules need of a policy, compiled once per run.
 pub struct LockRules {
     placeholder: Regex,
-    packets_dir: String,
-    packet_glob: globset::GlobMatcher,
+    roots: Roots,
 }
 
 impl LockRules {
     pub fn new(policy: &Policy) -> Result<LockRules, Error> {
-        let packet_glob = globset::Glob::new(&policy.layout.packet_glob)
-            .map_err(|e| Error::Usage(format!("policy layout.packet_glob: {e}")))?
-            .compile_matcher();
         Ok(LockRules {
             placeholder: re(
                 policy,
                 "lock.placeholder_pattern",
                 &policy.lock.placeholder_pattern,
             )?,
-            packets_dir: policy.layout.packets_dir.trim_end_matches('/').to_string(),
-            packet_glob,
+            roots: Roots::new(policy)?,
         })
     }
 
-    /// Is `path` a packet file?
+    /// Is `path` a packet file (it matches a packet root)?
     pub fn is_packet_path(&self, path: &str) -> bool {
-        match path.strip_prefix(&self.packets_dir) {
-            Some(rest) => {
-                let rest = rest.trim_start_matches('/');
-                !rest.contains('/') && self.packet_glob.is_match(rest)
-            }
-            None => false,
-        }
+        self.roots.root_of(path).is_some()
     }
 
     /// `lock.locked-packet-edited`: `old` reads a packet text in the parent state, `new`
@@ -117,18 +134,26 @@ impl LockRules {
         policy: &Policy,
         old: &mut dyn FnMut(&FileChange) -> Result<Option<String>, Error>,
         new: &mut dyn FnMut(&FileChange) -> Result<Option<String>, Error>,
+        projections: &[String],
         out: &mut Emitter,
     ) -> Result<(), Error> {
         for change in &cs.changes {
             let Some(old_path) = change.old_path.as_deref() else {
                 continue;
             };
-            if !self.is_packet_path(old_path) {
+            // A projection is generated from its contract, which holds the lock (and
+            // `packet.projection-drift` holds the projection to it).
+            if !self.is_packet_path(old_path) || projections.iter().any(|p| p == old_path) {
                 continue;
             }
             let Some(old_text) = old(change)? else {
                 continue;
             };
+            let format = Format::of_path(old_path);
+            if format.is_structured() {
+                self.check_structured(change, old_path, &old_text, format, policy, new, out)?;
+                continue;
+            }
             let old_packet = parse_packet(old_path, &old_text, &policy.packet.fields);
             if !real_lock(&old_packet, &self.placeholder) {
                 continue;
@@ -184,6 +209,88 @@ impl LockRules {
                             .with_wp(&old_packet.id),
                         );
                     }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl LockRules {
+    /// `lock.locked-packet-edited` for a structured packet: its canonical locked form
+    /// (everything but the status, digest and mutable pointers) may not change. A
+    /// trusted version that does not parse locks nothing it could show; the new version
+    /// not parsing is an edit of the locked packet.
+    #[allow(clippy::too_many_arguments)]
+    fn check_structured(
+        &self,
+        change: &FileChange,
+        old_path: &str,
+        old_text: &str,
+        format: Format,
+        policy: &Policy,
+        new: &mut dyn FnMut(&FileChange) -> Result<Option<String>, Error>,
+        out: &mut Emitter,
+    ) -> Result<(), Error> {
+        let Ok(old_root) = structured::parse(old_text, format) else {
+            return Ok(());
+        };
+        let old_packet = structured::packet_from(old_path, old_text, format, &old_root, policy);
+        if !real_lock(&old_packet, &self.placeholder) {
+            return Ok(());
+        }
+        let sig = old_packet.signature().unwrap_or_default().to_string();
+        let id = &old_packet.id;
+        let emit = |out: &mut Emitter, msg: String, line: Option<usize>| {
+            out.emit(
+                diag("lock.locked-packet-edited", msg)
+                    .with_path(old_path)
+                    .with_opt_line(line)
+                    .with_wp(id),
+            )
+        };
+        if change.status == ChangeStatus::Deleted {
+            emit(
+                out,
+                format!("{old_path}: locked packet {id} (signature {sig}) was deleted"),
+                None,
+            );
+            return Ok(());
+        }
+        if change.new_path.as_deref() != Some(old_path) {
+            emit(
+                out,
+                format!(
+                    "{old_path}: locked packet {id} (signature {sig}) was renamed to {}",
+                    change.new_path.as_deref().unwrap_or("?")
+                ),
+                None,
+            );
+            return Ok(());
+        }
+        let Some(new_text) = new(change)? else {
+            return Ok(());
+        };
+        match structured::parse(&new_text, format) {
+            Err(e) => emit(
+                out,
+                format!("{old_path}: locked packet {id} (signature {sig}) no longer parses: {e}"),
+                Some(e.line),
+            ),
+            Ok(new_root) => {
+                if structured::locked_form(&old_root, policy)
+                    != structured::locked_form(&new_root, policy)
+                {
+                    let (at, span) = structured::first_difference(&old_root, &new_root, policy)
+                        .unwrap_or_else(|| (String::new(), new_root.span));
+                    let line = crate::text::line_of(&new_text, span.start);
+                    emit(
+                        out,
+                        format!(
+                            "{old_path}: locked content of {id} (signature {sig}) changed; first difference at `{at}` (line {line})"
+                        ),
+                        Some(line),
+                    );
                 }
             }
         }

@@ -6,7 +6,7 @@ use crate::model::packet::normalise_status;
 
 use super::{diag, Emitter, RuleInfo};
 use crate::model::packet::id_from_path;
-use crate::model::packet::{is_path_like, Packet};
+use crate::model::packet::{is_path_like, Field, Packet};
 use crate::model::text::TextFile;
 use crate::policy::Policy;
 use crate::report::{Severity, Span};
@@ -130,6 +130,27 @@ pub const RULES: &[RuleInfo] = &[
         example: "# docs/task_packets/WP-1-Storage-Foundation-20251228.md\n- TASK_ID: WP-1-Storage-Foundation-v2",
     },
     RuleInfo {
+        id: "packet.projection-drift",
+        default: Severity::Warning,
+        summary: "a packet's Markdown projection says something its structured contract does not",
+        help: "When a folder holds a structured contract (packet.json / packet.toml) and its \
+               Markdown projection (packet.md), the contract is the authority: wpgate reads \
+               scope, status and lock from it alone. A projection that differs misleads the \
+               people and agents who read it. Regenerate the projection from the contract.",
+        example: "packet.json: \"status\": \"In Progress\"   packet.md: - STATUS: Done",
+    },
+    RuleInfo {
+        id: "packet.microtask-scope-escape",
+        default: Severity::Error,
+        summary: "a microtask's scope reaches outside its packet's scope",
+        help: "A microtask refines its packet: every path it may touch must be one its packet \
+               may touch (IN_SCOPE_PATHS, and not OUT_OF_SCOPE). A change bound to the \
+               microtask is checked against both, so an escaping entry grants nothing, but \
+               it means the microtask was planned outside its packet: fix the microtask or \
+               widen the packet (a new variant, if it is locked).",
+        example: "WP-1-Data/packet.json scope.in = [\"src/data/**\"]; MT-003.json scope.in = [\"src/ui/app.rs\"]",
+    },
+    RuleInfo {
         id: "packet.scope-escapes-repo",
         default: Severity::Error,
         summary: "an IN_SCOPE_PATHS entry is absolute or leaves the repository with `..`",
@@ -160,8 +181,14 @@ pub fn check_packet(p: &Packet, file: &TextFile, policy: &Policy, out: &mut Emit
     let at_title = |d: crate::report::Diagnostic| d.at(path, title_line, title_span).with_wp(&p.id);
     let pp = &policy.packet;
 
-    // packet.missing-field
-    for f in &pp.required_fields {
+    // packet.missing-field (a structured packet has its own list: its format has no
+    // bootstrap section unless the team maps one)
+    let required = if p.format.is_structured() {
+        &pp.structured_required_fields
+    } else {
+        &pp.required_fields
+    };
+    for f in required {
         if !p.has_field(f) {
             out.emit(at_title(diag(
                 "packet.missing-field",
@@ -284,7 +311,8 @@ pub fn check_packet(p: &Packet, file: &TextFile, policy: &Policy, out: &mut Emit
     }
 
     // packet.test-plan-commands
-    if !p.has_test_plan || p.test_plan.is_empty() {
+    let wants_plan = !p.format.is_structured() || required.iter().any(|f| f == "test_plan");
+    if wants_plan && (!p.has_test_plan || p.test_plan.is_empty()) {
         let msg = if p.has_test_plan {
             "TEST_PLAN contains no commands"
         } else {
@@ -358,14 +386,21 @@ pub fn check_packet(p: &Packet, file: &TextFile, policy: &Policy, out: &mut Emit
         );
     }
 
-    // packet.id-mismatch
+    // packet.id-mismatch: the identity is the file stem or folder name, never the TASK_ID.
     if let Some(t) = &p.task_id {
-        let stem = id_from_path(path);
-        if t.value != stem {
+        let stem = if pp.identity == "field" {
+            id_from_path(path)
+        } else {
+            p.id.clone()
+        };
+        let tv = t.value.trim_end_matches(['.', ',', ';', ':']);
+        if tv != stem {
             out.emit(
                 diag(
                     "packet.id-mismatch",
-                    format!("TASK_ID `{}` differs from the file name `{stem}`", t.value),
+                    format!(
+                        "TASK_ID `{tv}` differs from the packet's id `{stem}` (its file or folder name); the packet is found as `{stem}`"
+                    ),
                 )
                 .at(path, t.line, t.span)
                 .with_wp(&p.id),
@@ -526,6 +561,28 @@ fn line_span(text: &str, line: usize) -> Span {
 /// packet without STATUS is not active; `active` holds the policy's
 /// `scope.active_statuses`, normalised with [`normalise_status`]).
 pub fn check_bound_state(packet: &Packet, active: &[String], out: &mut Emitter) {
+    if packet.kind != crate::policy::PacketKind::Active {
+        let what = match packet.kind {
+            crate::policy::PacketKind::Stub => "a stub (planned, not yet activated)",
+            _ => "archived",
+        };
+        out.emit(
+            diag(
+                "packet.inactive-status",
+                format!(
+                    "work committed under {} which is {what}: only an active packet authorises work",
+                    packet.id
+                ),
+            )
+            .with_help(format!(
+                "activate the packet first (an active packet of that id, locked and merged), or bind the work to the active packet that owns it; {} is {}",
+                packet.id, packet.path
+            ))
+            .with_path(&packet.path)
+            .with_wp(&packet.id),
+        );
+        return;
+    }
     if !packet.is_locked() {
         out.emit(
             diag(
@@ -574,4 +631,180 @@ pub fn check_bound_state(packet: &Packet, active: &[String], out: &mut Emitter) 
             );
         }
     }
+}
+
+/// `packet.microtask-scope-escape`: every path-like IN_SCOPE entry of each microtask must
+/// fall inside its packet's scope. A glob entry is judged by a sample path it matches.
+pub fn check_microtasks(p: &Packet, out: &mut Emitter) {
+    if p.microtasks.is_empty() {
+        return;
+    }
+    let inside: Vec<&str> = p.in_scope_paths.iter().map(|f| f.value.as_str()).collect();
+    let outside: Vec<&str> = p.out_of_scope.iter().map(|f| f.value.as_str()).collect();
+    let scope = crate::glob::Scope::new(&inside, &outside);
+    for mt in &p.microtasks {
+        for e in &mt.in_scope_paths {
+            let v = crate::glob::clean(&e.value);
+            if !crate::glob::is_pattern(v) || !crate::model::packet::is_path_like(v) {
+                continue;
+            }
+            let sample = sample_path(v);
+            let why = match scope.verdict(&sample) {
+                crate::glob::Verdict::In => continue,
+                crate::glob::Verdict::NotListed => {
+                    format!("not inside the IN_SCOPE_PATHS of {}", p.id)
+                }
+                crate::glob::Verdict::Excluded(x) => {
+                    format!("excluded by OUT_OF_SCOPE entry `{x}` of {}", p.id)
+                }
+            };
+            out.emit(
+                diag(
+                    "packet.microtask-scope-escape",
+                    format!("microtask {} allows `{v}`, {why}", mt.id),
+                )
+                .at(&mt.path, e.line, e.span)
+                .with_wp(&p.id),
+            );
+        }
+    }
+}
+
+/// A path a scope entry covers: the entry itself, or a glob with its wildcards filled in
+/// (`src/x/**` → `src/x/wpgate-sample/wpgate-sample`).
+fn sample_path(entry: &str) -> String {
+    let e = entry.trim_end_matches('/');
+    if !e.contains(['*', '?', '[', '{']) {
+        return e.to_string();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for seg in e.split('/') {
+        if seg == "**" {
+            out.push("wpgate-sample".into());
+            out.push("wpgate-sample".into());
+        } else if seg.contains(['[', '{']) {
+            out.push("wpgate-sample".into());
+            break;
+        } else {
+            out.push(
+                seg.replace("**", "wpgate-sample")
+                    .replace('*', "wpgate-sample")
+                    .replace('?', "x"),
+            );
+        }
+    }
+    out.join("/")
+}
+
+/// `packet.projection-drift`: the fields read from a structured packet's Markdown
+/// projection (`projection_text`) against the contract's. Only fields the projection
+/// states are compared.
+pub fn check_projection(
+    p: &Packet,
+    projection_path: &str,
+    projection_text: &str,
+    policy: &Policy,
+    out: &mut Emitter,
+) {
+    let proj =
+        crate::model::packet::parse_packet(projection_path, projection_text, &policy.packet.fields);
+    let mut emit = |field: &str, line: usize, span: Span, msg: String| {
+        out.emit(
+            diag(
+                "packet.projection-drift",
+                format!("{projection_path}: {field} {msg}"),
+            )
+            .at(projection_path, line, span)
+            .with_wp(&p.id)
+            .with_help(format!(
+                "{} is the authority; regenerate {projection_path} from it",
+                p.path
+            )),
+        );
+    };
+    let scalar = |a: &Option<Field<String>>| a.as_ref().map(|f| f.value.trim().to_string());
+    for (name, pv, cv) in [
+        ("STATUS", &proj.status, &p.status),
+        ("RISK_TIER", &proj.risk_tier, &p.risk_tier),
+    ] {
+        if let (Some(pf), Some(c)) = (pv, scalar(cv)) {
+            if normalise_status(&pf.value) != normalise_status(&c) {
+                emit(
+                    name,
+                    pf.line,
+                    pf.span,
+                    format!("is `{}` but the contract has `{c}`", pf.value.trim()),
+                );
+            }
+        }
+    }
+    if let (Some(ps), Some(cs)) = (proj.signature(), p.signature()) {
+        if ps.trim() != cs.trim() {
+            if let Some(l) = &proj.lock {
+                emit(
+                    "USER_SIGNATURE",
+                    l.signature.line,
+                    l.signature.span,
+                    format!("is `{ps}` but the contract has `{cs}`"),
+                );
+            }
+        }
+    }
+    for (name, pl, cl) in [
+        ("IN_SCOPE_PATHS", &proj.in_scope_paths, &p.in_scope_paths),
+        ("OUT_OF_SCOPE", &proj.out_of_scope, &p.out_of_scope),
+    ] {
+        if pl.is_empty() {
+            continue;
+        }
+        let paths = |l: &[Field<String>]| -> Vec<String> {
+            l.iter()
+                .map(|f| crate::glob::clean(&f.value).to_string())
+                .filter(|v| crate::model::packet::is_path_like(v))
+                .collect()
+        };
+        let (pp, cp) = (paths(pl), paths(cl));
+        if let Some(extra) = pl.iter().find(|f| {
+            let v = crate::glob::clean(&f.value);
+            crate::model::packet::is_path_like(v) && !cp.iter().any(|c| c == v)
+        }) {
+            emit(
+                name,
+                extra.line,
+                extra.span,
+                format!(
+                    "lists `{}`, which the contract does not",
+                    crate::glob::clean(&extra.value)
+                ),
+            );
+        } else if let Some(missing) = cp.iter().find(|c| !pp.contains(c)) {
+            let first = &pl[0];
+            emit(
+                name,
+                first.line,
+                first.span,
+                format!("lacks `{missing}`, which the contract lists"),
+            );
+        }
+    }
+}
+
+/// Every per-packet rule on one packet of a workspace: the pre-work checklist, its lock
+/// digest, its microtasks and its projection.
+pub fn check_in(
+    p: &Packet,
+    ws: &crate::source::Workspace,
+    out: &mut Emitter,
+) -> Result<(), crate::error::Error> {
+    if let Some(tf) = ws.text(&p.path)? {
+        check_packet(p, &tf, ws.policy, out);
+        crate::rules::lock::check_digest(&tf.text, p, ws.policy, out);
+    }
+    check_microtasks(p, out);
+    if let Some(proj) = p.projection.as_deref() {
+        if let Some(tf) = ws.text(proj)? {
+            check_projection(p, proj, &tf.text, ws.policy, out);
+        }
+    }
+    Ok(())
 }

@@ -205,6 +205,7 @@ mod tests {
             id: p.id.clone(),
             source: crate::rules::binding::BindingSource::Subject,
             microtask: None,
+            candidates: Vec::new(),
         });
         let mut out = Emitter::new(policy);
         check(&cs(paths), binding.as_ref(), packet, role, policy, &mut out);

@@ -13,7 +13,7 @@ use crate::source::Workspace;
 use super::{diag, Emitter, RuleInfo};
 use crate::glob::{PathSet, Scope, Verdict};
 use crate::model::change::{ChangeSet, ChangeStatus, FileChange};
-use crate::model::packet::Packet;
+use crate::model::packet::{Microtask, Packet};
 use crate::policy::Policy;
 use crate::report::Severity;
 
@@ -101,6 +101,52 @@ impl ScopeRules {
             m.insert(key, compiled.clone());
         }
         compiled
+    }
+
+    /// `scope.out-of-scope` for every governed path that `packet`'s scope allows but the
+    /// microtask's does not (the change is bound to the microtask).
+    pub fn check_microtask(
+        &self,
+        governed: &[&FileChange],
+        packet: &Packet,
+        mt: &Microtask,
+        out: &mut Emitter,
+    ) {
+        let compiled = self.scope_of(packet);
+        let (scope, always) = (&compiled.0, &compiled.1);
+        let inside: Vec<&str> = mt.in_scope_paths.iter().map(|f| f.value.as_str()).collect();
+        let outside: Vec<&str> = mt.out_of_scope.iter().map(|f| f.value.as_str()).collect();
+        let mt_scope = Scope::new(&inside, &outside);
+        for change in governed {
+            for path in change.paths() {
+                if self.is_exempt(path) || always.is_match(path) {
+                    continue;
+                }
+                if scope.verdict(path) != Verdict::In {
+                    continue; // reported against the packet
+                }
+                let why = match mt_scope.verdict(path) {
+                    Verdict::In => continue,
+                    Verdict::NotListed => "not in its scope".to_string(),
+                    Verdict::Excluded(e) => format!("matched by its OUT_OF_SCOPE entry `{e}`"),
+                };
+                out.emit(
+                    diag(
+                        "scope.out-of-scope",
+                        format!(
+                            "{path}: changed under microtask {} of {}, but {why}",
+                            mt.id, packet.id
+                        ),
+                    )
+                    .with_path(path)
+                    .with_wp(&packet.id)
+                    .with_help(format!(
+                        "{} lists its scope in {}; bind the change to the microtask that owns {path}, or to the packet alone",
+                        mt.id, mt.path
+                    )),
+                );
+            }
+        }
     }
 
     /// `scope.out-of-scope` for every governed path outside `packet`'s scope.

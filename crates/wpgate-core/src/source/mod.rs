@@ -9,7 +9,7 @@
 mod workspace;
 mod worktree;
 
-pub use workspace::Workspace;
+pub use workspace::{Resolved, Workspace};
 pub use worktree::WorkTree;
 
 use std::collections::HashMap;
@@ -81,8 +81,8 @@ pub struct ParseCache {
     texts: Mutex<HashMap<String, TextFile>>,
     /// (blob id, path) → parsed packet.
     packets: Mutex<HashMap<(String, String), Packet>>,
-    /// (packets dir tree id, glob) → the parsed packet list.
-    lists: Mutex<PacketLists>,
+    /// Packet directories' tree ids → the packet index.
+    pub(crate) indexes: Mutex<HashMap<String, Arc<crate::model::packet::discovery::Index>>>,
 }
 
 impl ParseCache {
@@ -102,6 +102,3 @@ impl ParseCache {
         }
     }
 }
-
-/// (packets dir tree id, glob) → parsed packets.
-type PacketLists = HashMap<(String, String), Arc<Vec<Packet>>>;

@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{FileSource, ParseCache};
 use crate::error::Error;
-use crate::model::packet::{parse_packet, Packet};
+use crate::model::packet::discovery::{Entry, Index, Lookup, Roots};
+use crate::model::packet::{parse_packet, structured, Field, Format, Packet};
 use crate::model::text::TextFile;
 use crate::policy::Policy;
 
@@ -15,6 +16,9 @@ pub struct Workspace<'a> {
     pub policy: &'a Policy,
     pub files: &'a dyn FileSource,
     packets: OnceLock<Result<Arc<Vec<Packet>>, String>>,
+    index: OnceLock<Result<Arc<Index>, String>>,
+    /// Packets read one at a time ([`Workspace::packet`]), by identity.
+    loaded: Mutex<HashMap<String, Arc<Packet>>>,
     texts: Mutex<HashMap<String, Option<TextFile>>>,
     cache: Option<Arc<ParseCache>>,
 }
@@ -25,6 +29,8 @@ impl<'a> Workspace<'a> {
             policy,
             files,
             packets: OnceLock::new(),
+            index: OnceLock::new(),
+            loaded: Mutex::new(HashMap::new()),
             texts: Mutex::new(HashMap::new()),
             cache: files.parse_cache(),
         }
@@ -82,90 +88,140 @@ impl<'a> Workspace<'a> {
         c.primary().to_string()
     }
 
-    /// Paths of all packet files (sorted).
+    /// The packet index of this state: which files are packets, their identity, kind,
+    /// projection, twins and microtask files (from paths alone, see
+    /// [`crate::model::packet::discovery`]).
+    pub fn index(&self) -> Result<Arc<Index>, Error> {
+        let res = self.index.get_or_init(|| {
+            let dirs = top_dirs(self.policy.packet_dirs());
+            // The same directories (same tree ids) give the same index: reused.
+            let key = self.cache.as_ref().and_then(|_| {
+                dirs.iter()
+                    .map(|d| self.files.dir_id(d).map(|id| format!("{d}={id}")))
+                    .collect::<Option<Vec<_>>>()
+                    .map(|v| v.join("\n"))
+            });
+            if let (Some(shared), Some(key)) = (&self.cache, &key) {
+                if let Some(hit) = shared.indexes.lock().ok().and_then(|l| l.get(key).cloned()) {
+                    return Ok(hit);
+                }
+            }
+            let roots = Roots::new(self.policy).map_err(|e| e.to_string())?;
+            let mut paths = Vec::new();
+            for d in &dirs {
+                paths.extend(self.files.list(d).map_err(|e| e.to_string())?);
+            }
+            let index = Arc::new(roots.index(&paths));
+            if let (Some(shared), Some(key)) = (&self.cache, key) {
+                if let Ok(mut l) = shared.indexes.lock() {
+                    l.insert(key, index.clone());
+                }
+            }
+            Ok(index)
+        });
+        match res {
+            Ok(v) => Ok(v.clone()),
+            Err(msg) => Err(Error::Usage(msg.clone())),
+        }
+    }
+
+    /// Contract paths of all packets (sorted).
     pub fn packet_paths(&self) -> Result<Vec<String>, Error> {
-        let dir = self.policy.layout.packets_dir.trim_end_matches('/');
-        let glob =
-            crate::glob::cached_matcher(&self.policy.layout.packet_glob).ok_or_else(|| {
-                Error::Usage(format!(
-                    "layout.packet_glob `{}` is not a valid glob",
-                    self.policy.layout.packet_glob
-                ))
-            })?;
         Ok(self
-            .files
-            .list(dir)?
-            .into_iter()
-            .filter(|p| {
-                let rest = p.strip_prefix(dir).unwrap_or(p).trim_start_matches('/');
-                // Packets sit directly in the packets directory.
-                !rest.contains('/') && glob.is_match(rest)
-            })
+            .index()?
+            .entries
+            .iter()
+            .map(|e| e.contract.clone())
             .collect())
+    }
+
+    /// Reads one packet of the index: its contract (Markdown, or structured by the
+    /// policy's pointers), its identity and kind, its projection and twins, its
+    /// microtasks, with the scope path aliases applied. Parsed once per run for the same
+    /// file versions.
+    pub fn load(&self, e: &Entry) -> Result<Packet, Error> {
+        let key = self.cache.as_ref().and_then(|_| {
+            e.files()
+                .map(|f| self.files.blob_id(f))
+                .collect::<Option<Vec<_>>>()
+                .map(|v| v.join("+"))
+        });
+        if let (Some(shared), Some(key)) = (&self.cache, &key) {
+            if let Some(hit) = shared.packet(key, &e.contract) {
+                return Ok(hit);
+            }
+        }
+        let Some(tf) = self.text(&e.contract)? else {
+            return Err(Error::governance(&e.contract, "listed but cannot be read"));
+        };
+        let mut p = if e.format.is_structured() {
+            structured::read_packet(&e.contract, &tf.text, e.format, self.policy)
+                .map_err(|d| Error::governance(&e.contract, d.to_string()))?
+        } else {
+            parse_packet(&e.contract, &tf.text, &self.policy.packet.fields)
+        };
+        p.id = e.id.clone();
+        if self.policy.packet.identity == "field" {
+            if let Some(t) = p.task_id.as_ref().map(|t| t.value.clone()) {
+                if !t.is_empty() {
+                    p.id = t;
+                }
+            }
+        }
+        p.kind = e.kind;
+        p.projection = e.projection.clone();
+        p.twins = e.twins.clone();
+        for m in &e.microtasks {
+            let Some(mt) = self.text(&m.path)? else {
+                continue;
+            };
+            let format = Format::of_path(&m.path);
+            let mut task = if format.is_structured() {
+                structured::read_microtask(
+                    &m.path,
+                    &mt.text,
+                    format,
+                    &self.policy.packet.microtasks.pointers,
+                )
+                .map_err(|d| Error::governance(&m.path, d.to_string()))?
+            } else {
+                structured::microtask_from_markdown(&m.path, &mt.text, self.policy)
+            };
+            task.projection = m.projection.clone();
+            p.microtasks.push(task);
+        }
+        apply_path_aliases(&mut p, &self.policy.scope.path_aliases);
+        if let (Some(shared), Some(key)) = (&self.cache, key) {
+            shared.store_packet(&key, &p);
+        }
+        Ok(p)
     }
 
     /// All packets, parsed once.
     pub fn packets(&self) -> Result<&[Packet], Error> {
         let res = self.packets.get_or_init(|| {
-            // Unchanged packets directory (same tree id): the list parsed for an earlier
-            // commit of this run is reused.
-            let dir = self.policy.layout.packets_dir.trim_end_matches('/');
-            let list_key = self.cache.as_ref().and_then(|_| {
-                self.files
-                    .dir_id(dir)
-                    .map(|id| (id, self.policy.layout.packet_glob.clone()))
-            });
-            if let (Some(shared), Some(key)) = (&self.cache, &list_key) {
-                if let Some(hit) = shared.lists.lock().ok().and_then(|l| l.get(key).cloned()) {
-                    return Ok(hit);
-                }
-            }
-            let paths = self.packet_paths().map_err(|e| e.to_string())?;
-            // A packet version (blob id) is parsed once per run.
-            let one = |p: &String| -> Result<Option<Packet>, String> {
-                let key = self
-                    .cache
-                    .as_ref()
-                    .and_then(|_| self.files.blob_id(p))
-                    .map(|id| (id, p.clone()));
-                if let (Some(shared), Some(key)) = (&self.cache, &key) {
-                    if let Some(hit) = shared.packets.lock().ok().and_then(|m| m.get(key).cloned())
-                    {
-                        return Ok(Some(hit));
+            let index = self.index().map_err(|e| e.to_string())?;
+            let one = |e: &Entry| -> Result<Packet, String> {
+                if let Ok(cache) = self.loaded.lock() {
+                    if let Some(hit) = cache.get(&e.id) {
+                        return Ok(hit.as_ref().clone());
                     }
                 }
-                let tf = match self.text(p) {
-                    Ok(Some(tf)) => tf,
-                    Ok(None) => return Ok(None),
-                    Err(e) => return Err(e.to_string()),
-                };
-                let parsed = parse_packet(p, &tf.text, &self.policy.packet.fields);
-                if let (Some(shared), Some(key)) = (&self.cache, key) {
-                    if let Ok(mut m) = shared.packets.lock() {
-                        m.insert(key, parsed.clone());
-                    }
-                }
-                Ok(Some(parsed))
+                self.load(e).map_err(|e| e.to_string())
             };
             // Many packets: parse them on every core, in contiguous runs, kept in order.
-            let results: Vec<Result<Option<Packet>, String>> =
-                crate::in_order_runs(&paths, 16, |part| part.iter().map(one).collect::<Vec<_>>())
-                    .into_iter()
-                    .flatten()
-                    .collect();
-            let mut out = Vec::with_capacity(paths.len());
+            let results: Vec<Result<Packet, String>> =
+                crate::in_order_runs(&index.entries, 16, |part| {
+                    part.iter().map(one).collect::<Vec<_>>()
+                })
+                .into_iter()
+                .flatten()
+                .collect();
+            let mut out = Vec::with_capacity(results.len());
             for r in results {
-                if let Some(p) = r? {
-                    out.push(p);
-                }
+                out.push(r?);
             }
-            let out = Arc::new(out);
-            if let (Some(shared), Some(key)) = (&self.cache, list_key) {
-                if let Ok(mut l) = shared.lists.lock() {
-                    l.insert(key, out.clone());
-                }
-            }
-            Ok(out)
+            Ok(Arc::new(out))
         });
         match res {
             Ok(v) => Ok(v.as_slice()),
@@ -173,8 +229,113 @@ impl<'a> Workspace<'a> {
         }
     }
 
-    /// The packet with this id (TASK_ID, or file stem when the field is missing).
-    pub fn packet(&self, id: &str) -> Result<Option<&Packet>, Error> {
-        Ok(self.packets()?.iter().find(|p| p.id == id))
+    /// The packet with this identity, reading only that packet's files.
+    pub fn packet(&self, id: &str) -> Result<Option<Arc<Packet>>, Error> {
+        if let Some(hit) = self.loaded.lock().ok().and_then(|c| c.get(id).cloned()) {
+            return Ok(Some(hit));
+        }
+        if self.policy.packet.identity == "field" {
+            return Ok(self
+                .packets()?
+                .iter()
+                .find(|p| p.id == id)
+                .cloned()
+                .map(Arc::new));
+        }
+        let index = self.index()?;
+        let Some(e) = index.get(id) else {
+            return Ok(None);
+        };
+        let p = Arc::new(self.load(e)?);
+        if let Ok(mut c) = self.loaded.lock() {
+            c.insert(id.to_string(), p.clone());
+        }
+        Ok(Some(p))
+    }
+
+    /// Resolves a packet reference as a change or a command names it: the exact identity;
+    /// else a declared alias (`packet.pointers.aliases`); else, with
+    /// `binding.resolve_prefixes`, a short id that is the prefix (up to a `-`) of exactly
+    /// one packet id. Several matches are [`Resolved::Ambiguous`], never a guess.
+    pub fn lookup(&self, reference: &str) -> Result<Resolved, Error> {
+        let reference = reference.trim();
+        if let Some(p) = self.packet(reference)? {
+            return Ok(Resolved::Found(p));
+        }
+        let aliased: Vec<&Packet> = self
+            .packets()?
+            .iter()
+            .filter(|p| p.aliases.iter().any(|a| a.value == reference))
+            .collect();
+        match aliased.as_slice() {
+            [one] => return Ok(Resolved::Found(Arc::new((*one).clone()))),
+            [] => {}
+            many => {
+                return Ok(Resolved::Ambiguous(
+                    many.iter().map(|p| p.id.clone()).collect(),
+                ))
+            }
+        }
+        if self.policy.binding.resolve_prefixes {
+            let index = self.index()?;
+            match index.by_prefix(reference) {
+                Lookup::Found(e) => {
+                    if let Some(p) = self.packet(&e.id.clone())? {
+                        return Ok(Resolved::Found(p));
+                    }
+                }
+                Lookup::Ambiguous(ids) => return Ok(Resolved::Ambiguous(ids)),
+                Lookup::Missing => {}
+            }
+        }
+        Ok(Resolved::Missing)
+    }
+}
+
+/// How a packet reference resolved.
+#[derive(Debug, Clone)]
+pub enum Resolved {
+    Found(Arc<Packet>),
+    /// Several packets answer to the reference: their ids.
+    Ambiguous(Vec<String>),
+    Missing,
+}
+
+/// Directories that are not inside another one of the list (each is listed once).
+fn top_dirs(mut dirs: Vec<String>) -> Vec<String> {
+    dirs.sort();
+    let mut out: Vec<String> = Vec::new();
+    for d in dirs {
+        let inside = out
+            .iter()
+            .any(|o| o.is_empty() || d == *o || d.starts_with(&format!("{o}/")));
+        if !inside {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// Rewrites scope entries by `scope.path_aliases` (longest prefix first).
+fn apply_path_aliases(p: &mut Packet, aliases: &std::collections::BTreeMap<String, String>) {
+    if aliases.is_empty() {
+        return;
+    }
+    let mut by_len: Vec<(&String, &String)> = aliases.iter().collect();
+    by_len.sort_by_key(|(k, _)| std::cmp::Reverse(k.len()));
+    let rewrite = |f: &mut Field<String>| {
+        let v = f.value.trim_start_matches('`');
+        for (from, to) in &by_len {
+            if let Some(rest) = v.strip_prefix(from.as_str()) {
+                f.value = format!("{to}{rest}");
+                return;
+            }
+        }
+    };
+    p.in_scope_paths.iter_mut().for_each(rewrite);
+    p.out_of_scope.iter_mut().for_each(rewrite);
+    for m in &mut p.microtasks {
+        m.in_scope_paths.iter_mut().for_each(rewrite);
+        m.out_of_scope.iter_mut().for_each(rewrite);
     }
 }

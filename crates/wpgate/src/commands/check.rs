@@ -55,6 +55,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
         gate.staged(&Context {
             branch,
             env_wp: env_wp(&policy),
+            env_mt: crate::context::env_mt(&policy),
             message,
             defer_unbound: defer,
         })?
@@ -65,6 +66,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
             &Context {
                 branch,
                 env_wp: env_wp(&policy),
+                env_mt: crate::context::env_mt(&policy),
                 ..Context::default()
             },
         )?
@@ -75,6 +77,7 @@ pub fn run(ctx: &Ctx, args: CheckArgs) -> Result<u8, Error> {
             &Context {
                 branch,
                 env_wp: env_wp(&policy),
+                env_mt: crate::context::env_mt(&policy),
                 ..Context::default()
             },
         )?

@@ -220,6 +220,7 @@ fn check(ctx: &Ctx, range: CiRange) -> Result<Checked, Error> {
         &Context {
             branch,
             env_wp: env_wp(&policy),
+            env_mt: crate::context::env_mt(&policy),
             ..Context::default()
         },
     )?;

@@ -1,10 +1,11 @@
 //! `wpgate packet check|new|lock|verify|list`: task packet tooling.
 
 use serde::Serialize;
+use std::sync::Arc;
 use wpgate_core::policy::DEFAULT_TEMPLATE;
 use wpgate_core::report::Format;
 use wpgate_core::rules::{self, Emitter};
-use wpgate_core::source::{WorkTree, Workspace};
+use wpgate_core::source::{Resolved, WorkTree, Workspace};
 use wpgate_core::{Error, Packet};
 
 use crate::cli::PacketCmd;
@@ -22,10 +23,44 @@ struct PacketRow<'a> {
     in_scope_paths: Vec<&'a str>,
     out_of_scope: Vec<&'a str>,
     spec_anchors: Vec<String>,
+    /// `active`, `stub` or `archive` (the kind of the packet's root).
+    kind: &'a str,
+    /// `markdown`, `json` or `toml`.
+    format: &'a str,
+    /// The Markdown projection of a structured packet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    projection: Option<&'a str>,
+    microtasks: Vec<MicrotaskRow<'a>>,
+}
+
+/// JSON shape of one microtask in `packet list`.
+#[derive(Serialize)]
+struct MicrotaskRow<'a> {
+    id: &'a str,
+    path: &'a str,
+    status: Option<&'a str>,
+    in_scope_paths: Vec<&'a str>,
+    out_of_scope: Vec<&'a str>,
+    depends_on: Vec<&'a str>,
 }
 
 fn packet_row(p: &Packet) -> PacketRow<'_> {
     PacketRow {
+        kind: p.kind.as_str(),
+        format: p.format.as_str(),
+        projection: p.projection.as_deref(),
+        microtasks: p
+            .microtasks
+            .iter()
+            .map(|m| MicrotaskRow {
+                id: &m.id,
+                path: &m.path,
+                status: m.status.as_ref().map(|f| f.value.as_str()),
+                in_scope_paths: m.in_scope_paths.iter().map(|f| f.value.as_str()).collect(),
+                out_of_scope: m.out_of_scope.iter().map(|f| f.value.as_str()).collect(),
+                depends_on: m.depends_on.iter().map(|f| f.value.as_str()).collect(),
+            })
+            .collect(),
         id: &p.id,
         path: &p.path,
         status: p.status.as_ref().map(|f| f.value.as_str()),
@@ -42,17 +77,47 @@ fn packet_row(p: &Packet) -> PacketRow<'_> {
     }
 }
 
-fn select<'w>(ws: &'w Workspace, wp: Option<&str>, all: bool) -> Result<Vec<&'w Packet>, Error> {
-    let packets = ws.packets()?;
+/// The packet a command names: its identity, an alias, or a unique short id. A missing
+/// or ambiguous one is a usage error (exit 2) naming what there is.
+pub(crate) fn find(ws: &Workspace, id: &str) -> Result<Arc<Packet>, Error> {
+    match ws.lookup(id)? {
+        Resolved::Found(p) => Ok(p),
+        Resolved::Ambiguous(ids) => Err(Error::Usage(format!(
+            "`{id}` names {} packets: {}; give the full id",
+            ids.len(),
+            ids.join(", ")
+        ))),
+        Resolved::Missing => {
+            let hint = ws
+                .packets()?
+                .iter()
+                .find(|p| p.task_id.as_ref().is_some_and(|t| t.value == id))
+                .map(|p| {
+                    format!(
+                        "; {} has TASK_ID {id}, but a packet's id is its file name: `{}`",
+                        p.path, p.id
+                    )
+                })
+                .unwrap_or_default();
+            let roots: Vec<String> = ws
+                .policy
+                .layout
+                .roots()
+                .iter()
+                .flat_map(|r| r.include.clone())
+                .collect();
+            Err(Error::Usage(format!(
+                "no packet {id} in {} (`wpgate packet list` lists them){hint}",
+                roots.join(", ")
+            )))
+        }
+    }
+}
+
+fn select(ws: &Workspace, wp: Option<&str>, all: bool) -> Result<Vec<Arc<Packet>>, Error> {
     match (wp, all) {
-        (Some(id), false) => match packets.iter().find(|p| p.id == id) {
-            Some(p) => Ok(vec![p]),
-            None => Err(Error::Usage(format!(
-                "no packet {id} in {} (`wpgate packet list` lists them)",
-                ws.policy.layout.packets_dir
-            ))),
-        },
-        (None, true) | (None, false) => Ok(packets.iter().collect()),
+        (Some(id), false) => Ok(vec![find(ws, id)?]),
+        (None, true) | (None, false) => Ok(ws.packets()?.iter().cloned().map(Arc::new).collect()),
         (Some(_), true) => Err(Error::Usage("give a packet id or --all, not both".into())),
     }
 }
@@ -80,20 +145,44 @@ pub fn run(ctx: &Ctx, cmd: PacketCmd) -> Result<u8, Error> {
                     );
                 }
                 _ => {
-                    println!(
-                        "{:<44} {:<16} {:<7} {:<7} {:>5}",
-                        "ID", "STATUS", "RISK", "LOCKED", "PATHS"
-                    );
-                    for p in packets {
-                        let r = packet_row(p);
+                    let kinds = packets.iter().any(|p| {
+                        p.kind != wpgate_core::model::packet::PacketKind::Active
+                            || !p.microtasks.is_empty()
+                    });
+                    if kinds {
+                        println!(
+                            "{:<44} {:<7} {:<16} {:<7} {:<7} {:>5} {:>4}",
+                            "ID", "KIND", "STATUS", "RISK", "LOCKED", "PATHS", "MTS"
+                        );
+                    } else {
                         println!(
                             "{:<44} {:<16} {:<7} {:<7} {:>5}",
-                            r.id,
-                            truncate(r.status.unwrap_or("-"), 16),
-                            r.risk_tier.unwrap_or("-"),
-                            if r.locked { "yes" } else { "no" },
-                            r.in_scope_paths.len()
+                            "ID", "STATUS", "RISK", "LOCKED", "PATHS"
                         );
+                    }
+                    for p in packets {
+                        let r = packet_row(p);
+                        if kinds {
+                            println!(
+                                "{:<44} {:<7} {:<16} {:<7} {:<7} {:>5} {:>4}",
+                                r.id,
+                                r.kind,
+                                truncate(r.status.unwrap_or("-"), 16),
+                                r.risk_tier.unwrap_or("-"),
+                                if r.locked { "yes" } else { "no" },
+                                r.in_scope_paths.len(),
+                                r.microtasks.len()
+                            );
+                        } else {
+                            println!(
+                                "{:<44} {:<16} {:<7} {:<7} {:>5}",
+                                r.id,
+                                truncate(r.status.unwrap_or("-"), 16),
+                                r.risk_tier.unwrap_or("-"),
+                                if r.locked { "yes" } else { "no" },
+                                r.in_scope_paths.len()
+                            );
+                        }
                     }
                     println!("{} packets", packets.len());
                 }
@@ -109,10 +198,7 @@ pub fn run(ctx: &Ctx, cmd: PacketCmd) -> Result<u8, Error> {
             let selected = select(&ws, wp.as_deref(), all)?;
             let mut out = Emitter::new(&ctx.policy);
             for p in &selected {
-                if let Some(tf) = ws.text(&p.path)? {
-                    rules::packet::check_packet(p, &tf, &ctx.policy, &mut out);
-                    wpgate_core::rules::lock::check_digest(&tf.text, p, &ctx.policy, &mut out);
-                }
+                rules::packet::check_in(p, &ws, &mut out)?;
             }
             let mut report = out.finish();
             attach_sources(&ws, &mut report);
@@ -235,9 +321,8 @@ fn strip_variant(id: &str) -> &str {
 
 /// `packet lock WP --signature SIG`: signature footer, lock digest, audit record.
 pub fn lock(ctx: &Ctx, ws: &Workspace, wp: &str, signature: &str) -> Result<u8, Error> {
-    let Some(packet) = ws.packet(wp)? else {
-        return Err(Error::Usage(format!("no packet {wp}")));
-    };
+    let packet = find(ws, wp)?;
+    let packet = packet.as_ref();
     let signature = signature.trim();
     if wpgate_core::rules::lock::is_real_lock(packet, &ctx.policy)? {
         eprintln!(

@@ -11,13 +11,11 @@ use crate::context::Ctx;
 pub fn run(ctx: &Ctx, wp: &str) -> Result<u8, Error> {
     let tree = WorkTree::new(&ctx.root);
     let ws = Workspace::new(&ctx.policy, &tree);
-    let Some(packet) = ws.packet(wp)? else {
-        return Err(Error::Usage(format!("no packet {wp}")));
-    };
+    let packet = super::packet::find(&ws, wp)?;
     let Some(spec) = wpgate_core::rules::spec::load(&ws)? else {
         return Err(Error::Usage("no current spec".into()));
     };
-    let rows = wpgate_core::model::spec::trace(packet, &spec.index, &spec.text);
+    let rows = wpgate_core::model::spec::trace(&packet, &spec.index, &spec.text);
     let unmapped = rows.iter().filter(|r| r.done_means.is_none()).count();
     if ctx.format == Format::Json {
         println!(

@@ -49,6 +49,9 @@ impl Reader<'_> {
             Value::Bool(b) => b.to_string(),
             _ => return None,
         };
+        if v.is_empty() {
+            return None;
+        }
         Some(self.field(v, n.span))
     }
 
