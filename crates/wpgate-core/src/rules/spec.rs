@@ -14,6 +14,20 @@
 //! Sections end at the next heading of the same or a higher level, except that an
 //! unnumbered heading never ends a numbered section (in numbered specs those are accidents,
 //! such as shell comments after a broken code fence); it becomes a child instead.
+//!
+//! Spec bundles: a SPEC_CURRENT whose text starts with `{` is JSON, read only as JSON (never
+//! searched for a `.md` name). The first of `spec.current_manifest_pointers` present names
+//! the manifest (repository-relative); its `spec.manifest_modules_pointer` array lists the
+//! modules, each file at `spec.module_path_pointer` in an entry, relative to the manifest's
+//! directory (a leading `/`: the repository root; `spec.module_paths_from = "repository"`:
+//! always the root). The module bodies (frontmatter removed) are joined in manifest order
+//! and indexed once as one spec, so numbering, canonical headings and the Main Body read as
+//! in the monolith the bundle was split from; [`LoadedSpec::location`] maps a line back to
+//! its module file. `module.md#2.3.13.9` (any directories before the file name) resolves in
+//! that module only. Anything that keeps SPEC_CURRENT from resolving (JSON that does not
+//! parse, no pointer, a missing manifest or module) is `spec.current-missing` at the file and
+//! line concerned. The manifest and every module are frozen (`spec.frozen`) except under a
+//! spec-update packet, which may change them in place.
 
 use crate::model::spec::{
     cites, contains_word, frontmatter_len, normalize_number, parse_spec_version,
@@ -176,10 +190,7 @@ impl LoadedSpec {
     pub fn module_at(&self, offset: usize) -> Option<&SpecModule> {
         let b = self.bundle.as_ref()?;
         let k = b.modules.partition_point(|m| m.range.start <= offset);
-        b.modules[..k]
-            .iter()
-            .rev()
-            .find(|m| offset < m.range.end || m.range.start == m.range.end)
+        b.modules[..k].iter().rev().find(|m| offset < m.range.end)
     }
 
     /// The file and 1-based line of line `line` of [`LoadedSpec::text`]: the spec file
@@ -390,7 +401,7 @@ fn locate_bundle(
             return Ok(Err(Unresolved {
                 path: cur_path.to_string(),
                 line: e.line,
-                span: Span::new(e.offset, (e.offset + 1).min(cur_text.len())),
+                span: char_span(cur_text, e.offset),
                 message: format!(
                     "{cur_path} starts with `{{` but is not valid JSON (line {}, column {}: {}): no current Master Spec can be read",
                     e.line, e.column, e.message
@@ -399,7 +410,7 @@ fn locate_bundle(
             }))
         }
     };
-    let whole = Span::new(0, cur_text.len().min(1));
+    let whole = char_span(cur_text, 0);
     let Some((ptr, node)) = pol
         .current_manifest_pointers
         .iter()
@@ -451,7 +462,7 @@ fn locate_bundle(
             return Ok(Err(Unresolved {
                 path: manifest.clone(),
                 line: e.line,
-                span: Span::new(e.offset, (e.offset + 1).min(mtext.len())),
+                span: char_span(&mtext, e.offset),
                 message: format!(
                     "the spec manifest {manifest} (named by {cur_path}) is not valid JSON (line {}, column {}: {})",
                     e.line, e.column, e.message
@@ -465,7 +476,7 @@ fn locate_bundle(
         return Ok(Err(Unresolved::at(
             &manifest,
             &mtext,
-            Span::new(0, mtext.len().min(1)),
+            char_span(&mtext, 0),
             format!("the spec manifest {manifest} has no module list at `{mptr}`"),
         )
         .help(
@@ -559,6 +570,16 @@ fn locate_bundle(
         version,
         modules,
     }))
+}
+
+/// The span of the character at byte `offset` (empty at the end of the text).
+fn char_span(text: &str, offset: usize) -> Span {
+    let end = text
+        .get(offset..)
+        .and_then(|rest| rest.chars().next())
+        .map(|c| offset + c.len_utf8())
+        .unwrap_or(offset);
+    Span::new(offset, end)
 }
 
 fn list_pointers(ptrs: &[String]) -> String {
