@@ -593,3 +593,168 @@ fn the_orchestrator_records_a_lock_under_its_role_and_nobody_else_touches_the_au
         "{v:#}"
     );
 }
+
+/// The demo spec split into a bundle: a JSON SPEC_CURRENT naming a manifest of three
+/// modules (with frontmatter). The old single-file spec stays in the repository, named
+/// in SPEC_CURRENT only as a baseline.
+fn bundled(r: &TestRepo) {
+    let (head, rest) = SPEC.split_once("## 2. Architecture").expect("section 2");
+    let (arch, roadmap) = rest.split_once("## 7. Roadmap").expect("section 7");
+    let module = |id: &str, body: String| {
+        format!("---\nmodule_id: \"{id}\"\nspec_version: \"v01.003\"\n---\n{body}")
+    };
+    r.write(
+        "docs/SPEC_CURRENT.md",
+        "{\n  \"current_spec\": {\n    \"entrypoint_path\": \"spec/v01.003/manifest.json\",\n    \"source_baseline_path\": \"Demo_Master_Spec_v01.002.md\"\n  }\n}\n",
+    );
+    r.write(
+        "spec/v01.003/manifest.json",
+        "{\n  \"spec_version\": \"v01.003\",\n  \"modules\": [\n    {\"path\": \"modules/01-vision.md\"},\n    {\"path\": \"modules/02-architecture.md\"},\n    {\"path\": \"modules/07-roadmap.md\"}\n  ]\n}\n",
+    );
+    r.write(
+        "spec/v01.003/modules/01-vision.md",
+        module("01", head.to_string()),
+    );
+    r.write(
+        "spec/v01.003/modules/02-architecture.md",
+        module("02", format!("## 2. Architecture{arch}")),
+    );
+    r.write(
+        "spec/v01.003/modules/07-roadmap.md",
+        module("07", format!("## 7. Roadmap{roadmap}")),
+    );
+    r.git(&["add", "-A"]);
+    r.git(&[
+        "commit",
+        "-q",
+        "--no-verify",
+        "-m",
+        "split the spec into a bundle",
+    ]);
+}
+
+#[test]
+fn a_spec_bundle_is_checked_named_and_frozen() {
+    let r = governed();
+    bundled(&r);
+    let (code, v) = run(&r, &["spec", "check"]);
+    assert_eq!((code, rules(&v)), (0, vec![]), "{v:#}");
+    let out = wpgate(&r.path)
+        .args(["spec", "check"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bundle v01.003 (3 modules, manifest spec/v01.003/manifest.json)"),
+        "{err}"
+    );
+    let out = wpgate(&r.path)
+        .args(["spec", "requirements", "2.1.1"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("spec/v01.003/modules/02-architecture.md:10: All database access MUST"),
+        "{text}"
+    );
+    // An anchor into the right module resolves; into another module it does not.
+    edit(
+        &r,
+        &packet_path(),
+        "§2.1.1 (Storage Trait)",
+        "02-architecture.md#2.1.1 (Storage Trait), 07-roadmap.md#2.1",
+    );
+    let (code, v) = run(&r, &["spec", "check"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules(&v),
+        vec![("spec.anchor-missing".into(), "error".into())],
+        "{v:#}"
+    );
+    r.git(&["checkout", "-q", "--", "."]);
+
+    // Editing a module under an ordinary packet is a freeze violation…
+    let m7 = "spec/v01.003/modules/07-roadmap.md";
+    let text = std::fs::read_to_string(r.path.join(m7)).expect("read");
+    let (code, v) = commit_and_check(
+        &r,
+        &format!("roadmap tweak [{WP}]"),
+        &[(m7, &format!("{text}\nMore text.\n"))],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        rules(&v).contains(&("spec.frozen".into(), "error".into())),
+        "{v:#}"
+    );
+
+    // …and allowed under a spec-update packet that has the module in scope.
+    let r = governed();
+    bundled(&r);
+    let upd = "WP-1-SpecUpdate-Roadmap";
+    let packet = PACKET.replace(WP, upd).replace(
+        "  * src/storage/mod.rs\n  * src/storage/sqlite.rs\n  * tests/storage_test.rs\n",
+        &format!("  * {m7}\n"),
+    );
+    r.write(
+        &format!("docs/task_packets/{upd}.md"),
+        packet + &footer("demo241120261100"),
+    );
+    r.git(&["add", "-A"]);
+    r.git(&["commit", "-q", "--no-verify", "-m", "new packet"]);
+    let (code, v) = commit_and_check(
+        &r,
+        &format!("roadmap v01.003 [{upd}]"),
+        &[(m7, &format!("{text}\nMore text.\n"))],
+    );
+    assert!(
+        !rules(&v).iter().any(|(id, _)| id == "spec.frozen"),
+        "{v:#}"
+    );
+    assert_eq!(code, 0, "{v:#}");
+}
+
+#[test]
+fn an_unresolvable_spec_bundle_is_current_missing() {
+    let r = governed();
+    bundled(&r);
+    r.write(
+        "docs/SPEC_CURRENT.md",
+        "{\"current_spec\": {\"entrypoint_path\": ",
+    );
+    let (code, v) = run(&r, &["spec", "check"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules(&v),
+        vec![("spec.current-missing".into(), "error".into())],
+        "{v:#}"
+    );
+    assert_eq!(v["diagnostics"][0]["line"], 1, "{v:#}");
+    r.git(&["checkout", "-q", "--", "."]);
+    std::fs::remove_file(r.path.join("spec/v01.003/modules/07-roadmap.md")).expect("rm");
+    let (code, v) = run(&r, &["spec", "check"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules(&v),
+        vec![("spec.current-missing".into(), "error".into())],
+        "{v:#}"
+    );
+    assert_eq!(
+        v["diagnostics"][0]["path"], "spec/v01.003/manifest.json",
+        "{v:#}"
+    );
+    // The phase gate counts it as a spec error.
+    edit(
+        &r,
+        &packet_path(),
+        "- STATUS: In Progress",
+        "- STATUS: Validated",
+    );
+    edit(&r, "docs/TASK_BOARD.md", "[IN PROGRESS]", "[VALIDATED]");
+    let (code, v) = run(&r, &["phase", "check", "1"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules(&v),
+        vec![("phase.spec-failing".into(), "error".into())],
+        "{v:#}"
+    );
+}

@@ -7,12 +7,7 @@ use wpgate_core::rules::spec::{self, ChangeKind, LoadedSpec};
 use wpgate_core::source::Workspace;
 
 fn loaded() -> LoadedSpec {
-    LoadedSpec {
-        path: "Demo_Master_Spec_v01.002.md".into(),
-        text: FIXTURE_SPEC.into(),
-        index: SpecIndex::build(FIXTURE_SPEC),
-        build_time: Default::default(),
-    }
+    LoadedSpec::single("Demo_Master_Spec_v01.002.md", FIXTURE_SPEC)
 }
 
 fn check_anchor(
@@ -582,12 +577,7 @@ fn corpus_anchor_findings() {
     };
     let raw = std::fs::read(dir.join("Handshake_Master_Spec_v02.100.md")).expect("spec");
     let text = String::from_utf8_lossy(&raw).into_owned();
-    let spec = LoadedSpec {
-        path: "Handshake_Master_Spec_v02.100.md".into(),
-        index: SpecIndex::build(&text),
-        text: text.into(),
-        build_time: Default::default(),
-    };
+    let spec = LoadedSpec::single("Handshake_Master_Spec_v02.100.md", &text);
     let re = regex::Regex::new(
         r"(?:^|[^v0-9.])(?:§|\?\?|A)?([0-9]+(?:\.[0-9]+)+)(?:\s*\(([^)]*)\))?((?:\s*\[[A-Z0-9-]+\])*)",
     )
@@ -668,4 +658,444 @@ fn corpus_anchor_findings() {
     assert!(anchors > 50);
     // The corpus anchors many packets to the 7.6.3 roadmap.
     assert!(count(&d, "spec.anchor-roadmap") > 0);
+}
+
+// ------------------------------------------------------------------ spec bundles
+
+/// A JSON SPEC_CURRENT naming a manifest of three modules. It also mentions a stale
+/// baseline spec (present in the repository) that must never be read.
+const BUNDLE_CURRENT: &str = r#"{
+  "schema": "demo.spec_current@1",
+  "current_spec": {
+    "entrypoint_path": "spec/v02/manifest.json",
+    "version": "v02.001",
+    "source_baseline_path": "Demo_Master_Spec_v01.002.md"
+  }
+}
+"#;
+
+const BUNDLE_MANIFEST: &str = r#"{
+  "spec_version": "v02.001",
+  "modules": [
+    { "module_id": "01", "path": "modules/01-x.md" },
+    { "module_id": "02", "path": "modules/02-x.md" },
+    { "module_id": "03", "path": "modules/03-x.md" }
+  ]
+}
+"#;
+
+const MODULE_1: &str = "---\nmodule_id: \"01\"\n# a YAML comment, not a heading\n---\n# 1. Vision\n\n## 1.1 Purpose\nThe product stores notes.\n\n```text\nan unclosed fence\n";
+
+const MODULE_2: &str = "---\nmodule_id: \"02\"\n---\n# 2. Architecture\n\n## 2.1 Storage [CX-ST-001]\nAll access MUST go through the trait.\n\n### 2.1.1 Storage Trait\nThe trait MUST be async.\n";
+
+const MODULE_3: &str = "---\nmodule_id: \"03\"\n---\n# 3. Operations\n\n## 3.1 Backups\nBackups MUST run daily.\n\n## 3.2 Roadmap\n### 3.2.1 Later\n";
+
+fn bundle_files() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("docs/SPEC_CURRENT.md", BUNDLE_CURRENT),
+        ("spec/v02/manifest.json", BUNDLE_MANIFEST),
+        ("spec/v02/modules/01-x.md", MODULE_1),
+        ("spec/v02/modules/02-x.md", MODULE_2),
+        ("spec/v02/modules/03-x.md", MODULE_3),
+        ("Demo_Master_Spec_v01.002.md", FIXTURE_SPEC),
+    ]
+}
+
+/// `files` with `path` replaced (or removed when `text` is `None`).
+fn with_file<'a>(
+    mut files: Vec<(&'a str, &'a str)>,
+    path: &'a str,
+    text: Option<&'a str>,
+) -> Vec<(&'a str, &'a str)> {
+    files.retain(|(p, _)| *p != path);
+    if let Some(t) = text {
+        files.push((path, t));
+    }
+    files
+}
+
+/// The spec diagnostics of a repository and the spec it loads.
+fn spec_run(
+    files: &[(&str, &str)],
+    anchors: Vec<wpgate_core::model::packet::Anchor>,
+) -> (
+    Vec<wpgate_core::Diagnostic>,
+    Option<std::sync::Arc<LoadedSpec>>,
+) {
+    let fs = MemFs::new(files);
+    let policy = policy();
+    let ws = Workspace::new(&policy, &fs);
+    let loaded = spec::load(&ws).expect("load");
+    let mut d = run(&policy, |out| spec::check_current(&ws, out).expect("check"));
+    if let Some(s) = &loaded {
+        let p = with_anchors(packet("WP-1-Demo"), anchors);
+        d.extend(run(&policy, |out| {
+            spec::check_packets(&[p], s, &SpecPolicy::default(), out).expect("anchors")
+        }));
+    }
+    (d, loaded)
+}
+
+#[test]
+fn bundle_loads_every_module_and_resolves_an_anchor_in_module_2() {
+    let (d, loaded) = spec_run(
+        &bundle_files(),
+        vec![anchor(
+            "§2.1.1 (Storage Trait)",
+            Some("2.1.1"),
+            Some("Storage Trait"),
+            &[],
+        )],
+    );
+    assert!(d.is_empty(), "{d:?}");
+    let s = loaded.expect("a bundle loads");
+    assert_eq!(s.path, "spec/v02/manifest.json");
+    let b = s.bundle.as_ref().expect("bundle");
+    assert_eq!(b.version.as_deref(), Some("v02.001"));
+    let paths: Vec<&str> = b.modules.iter().map(|m| m.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "spec/v02/modules/01-x.md",
+            "spec/v02/modules/02-x.md",
+            "spec/v02/modules/03-x.md"
+        ]
+    );
+    assert!(s.summary().contains("v02.001") && s.summary().contains("3 modules"));
+    // Frontmatter is not spec text; the open fence of module 1 ends with module 1.
+    assert!(!s.index.headings.iter().any(|h| h.title.contains("YAML")));
+    assert!(!s.text.contains("module_id"));
+    assert!(s.index.find("2.1").is_some() && s.index.find("3.1").is_some());
+    // The heading's line maps back to its module file.
+    let h = s.index.find("2.1.1").expect("2.1.1");
+    assert_eq!(s.location(h.line), ("spec/v02/modules/02-x.md", 9));
+    // Requirements resolve across modules too.
+    let reqs = spec_model::requirements(&s.index, &s.text, "3.1");
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(s.location(reqs[0].0), ("spec/v02/modules/03-x.md", 7));
+    // Loaded once: the second load is the same index.
+    let fs = MemFs::new(&bundle_files());
+    let policy = policy();
+    let ws = Workspace::new(&policy, &fs);
+    let a = spec::load(&ws).expect("load").expect("spec");
+    let again = spec::load(&ws).expect("load").expect("spec");
+    assert!(std::sync::Arc::ptr_eq(&a, &again));
+}
+
+#[test]
+fn bundle_diagnostics_name_the_module_file_and_line() {
+    let (d, _) = spec_run(
+        &bundle_files(),
+        vec![
+            anchor("§2.1.1 (Backups)", Some("2.1.1"), Some("Backups"), &[]),
+            anchor("§3.2.1", Some("3.2.1"), None, &[]),
+        ],
+    );
+    assert_eq!(
+        rules_of(&d),
+        vec!["spec.anchor-title-mismatch", "spec.anchor-roadmap"],
+        "{d:?}"
+    );
+    assert!(
+        d[0].message.contains("spec/v02/modules/02-x.md:9"),
+        "{}",
+        d[0].message
+    );
+    let help = d[0].help.as_deref().unwrap_or("");
+    assert!(help.contains("spec/v02/modules/03-x.md:6"), "{help}");
+    assert!(
+        d[1].message.contains("spec/v02/modules/03-x.md:9"),
+        "{}",
+        d[1].message
+    );
+}
+
+#[test]
+fn bundle_module_scoped_anchors() {
+    let raw2 = "spec/v01/modules/02-x.md#2.1";
+    let raw3 = "03-x.md#2.1";
+    let raw4 = ".GOV/spec/old/04-x.md#2.1";
+    let (d, _) = spec_run(&bundle_files(), vec![anchor(raw2, Some("2.1"), None, &[])]);
+    assert!(d.is_empty(), "{d:?}");
+    // The number after `#` counts even when the anchor parser found none.
+    let (d, _) = spec_run(&bundle_files(), vec![anchor("02-x.md#2", None, None, &[])]);
+    assert!(d.is_empty(), "{d:?}");
+    let (d, _) = spec_run(&bundle_files(), vec![anchor(raw3, Some("2.1"), None, &[])]);
+    assert_eq!(rules_of(&d), vec!["spec.anchor-missing"], "{d:?}");
+    assert!(
+        d[0].message.contains("spec/v02/modules/03-x.md"),
+        "{}",
+        d[0].message
+    );
+    let help = d[0].help.as_deref().unwrap_or("");
+    assert!(help.contains("02-x.md#2.1"), "{help}");
+    let (d, _) = spec_run(&bundle_files(), vec![anchor(raw4, Some("2.1"), None, &[])]);
+    assert_eq!(rules_of(&d), vec!["spec.anchor-missing"], "{d:?}");
+    assert!(d[0].message.contains("`04-x.md`"), "{}", d[0].message);
+}
+
+#[test]
+fn bundle_with_a_missing_module_is_current_missing() {
+    let files = with_file(bundle_files(), "spec/v02/modules/02-x.md", None);
+    let (d, loaded) = spec_run(&files, vec![]);
+    assert_eq!(rules_of(&d), vec!["spec.current-missing"], "{d:?}");
+    assert!(loaded.is_none());
+    assert_eq!(d[0].path.as_deref(), Some("spec/v02/manifest.json"));
+    assert_eq!(d[0].line, Some(5));
+    assert!(
+        d[0].message.contains("spec/v02/modules/02-x.md"),
+        "{}",
+        d[0].message
+    );
+    // A missing manifest names SPEC_CURRENT's pointer and the manifest.
+    let files = with_file(bundle_files(), "spec/v02/manifest.json", None);
+    let (d, loaded) = spec_run(&files, vec![]);
+    assert_eq!(rules_of(&d), vec!["spec.current-missing"], "{d:?}");
+    assert!(loaded.is_none());
+    assert_eq!(d[0].path.as_deref(), Some("docs/SPEC_CURRENT.md"));
+    assert_eq!(d[0].line, Some(4));
+    assert!(
+        d[0].message.contains("/current_spec/entrypoint_path")
+            && d[0].message.contains("spec/v02/manifest.json"),
+        "{}",
+        d[0].message
+    );
+    // A manifest without the module list.
+    let files = with_file(
+        bundle_files(),
+        "spec/v02/manifest.json",
+        Some("{\"parts\": []}\n"),
+    );
+    let (d, _) = spec_run(&files, vec![]);
+    assert_eq!(rules_of(&d), vec!["spec.current-missing"], "{d:?}");
+    assert!(d[0].message.contains("/modules"), "{}", d[0].message);
+}
+
+#[test]
+fn malformed_json_spec_current_is_current_missing_with_line_and_column() {
+    let bad =
+        "{\n  \"current_spec\": {\n    \"entrypoint_path\": \"spec/v02/manifest.json\",\n  }\n}\n";
+    let files = with_file(bundle_files(), "docs/SPEC_CURRENT.md", Some(bad));
+    let (d, loaded) = spec_run(&files, vec![]);
+    assert_eq!(rules_of(&d), vec!["spec.current-missing"], "{d:?}");
+    assert!(loaded.is_none(), "no fallback to the baseline spec");
+    assert_eq!(d[0].path.as_deref(), Some("docs/SPEC_CURRENT.md"));
+    assert_eq!(d[0].line, Some(4));
+    assert!(
+        d[0].message.contains("line 4, column 3"),
+        "{}",
+        d[0].message
+    );
+    // The same for a manifest that does not parse.
+    let files = with_file(
+        bundle_files(),
+        "spec/v02/manifest.json",
+        Some("{\"modules\": [\n  {\"path\": \"modules/01-x.md\"\n]}\n"),
+    );
+    let (d, _) = spec_run(&files, vec![]);
+    assert_eq!(rules_of(&d), vec!["spec.current-missing"], "{d:?}");
+    assert_eq!(d[0].path.as_deref(), Some("spec/v02/manifest.json"));
+    assert_eq!(d[0].line, Some(3));
+}
+
+#[test]
+fn json_spec_current_without_the_pointer_never_falls_back_to_a_named_md() {
+    let current = "{\n  \"current_spec\": {\n    \"source_baseline_path\": \"Demo_Master_Spec_v01.002.md\"\n  }\n}\n";
+    let files = with_file(bundle_files(), "docs/SPEC_CURRENT.md", Some(current));
+    let (d, loaded) = spec_run(&files, vec![]);
+    assert_eq!(rules_of(&d), vec!["spec.current-missing"], "{d:?}");
+    assert!(loaded.is_none(), "the baseline .md must not be loaded");
+    assert!(
+        d[0].message.contains("/current_spec/entrypoint_path"),
+        "{}",
+        d[0].message
+    );
+    assert!(
+        !d[0].message.contains("Demo_Master_Spec"),
+        "{}",
+        d[0].message
+    );
+    // A pointer to something other than a string.
+    let current = "{\"current_spec\": {\"entrypoint_path\": 3}}\n";
+    let files = with_file(bundle_files(), "docs/SPEC_CURRENT.md", Some(current));
+    let (d, loaded) = spec_run(&files, vec![]);
+    assert_eq!(rules_of(&d), vec!["spec.current-missing"], "{d:?}");
+    assert!(loaded.is_none());
+}
+
+#[test]
+fn bundle_policy_pointers_and_repository_relative_modules() {
+    let current = "{\"spec\": {\"manifest\": \"/spec/v02/index.json\"}}\n";
+    let manifest = "{\"parts\": [\"spec/v02/modules/02-x.md\", \"spec/v02/modules/03-x.md\"]}\n";
+    let files = vec![
+        ("docs/SPEC_CURRENT.md", current),
+        ("spec/v02/index.json", manifest),
+        ("spec/v02/modules/02-x.md", MODULE_2),
+        ("spec/v02/modules/03-x.md", MODULE_3),
+    ];
+    let fs = MemFs::new(&files);
+    let mut policy = policy();
+    policy.spec.current_manifest_pointers = vec!["/spec/manifest".into()];
+    policy.spec.manifest_modules_pointer = "/parts".into();
+    policy.spec.module_path_pointer = String::new();
+    policy.spec.module_paths_from = "repository".into();
+    let ws = Workspace::new(&policy, &fs);
+    let d = run(&policy, |out| spec::check_current(&ws, out).expect("check"));
+    assert!(d.is_empty(), "{d:?}");
+    let s = spec::load(&ws).expect("load").expect("bundle");
+    assert_eq!(s.bundle.as_ref().map(|b| b.modules.len()), Some(2));
+    assert_eq!(s.bundle.as_ref().and_then(|b| b.version.clone()), None);
+    // An unknown base is a usage error (exit 2), not a silent default.
+    policy.spec.module_paths_from = "elsewhere".into();
+    let ws = Workspace::new(&policy, &fs);
+    assert!(spec::load(&ws).is_err());
+}
+
+fn bundle_frozen(changed: &[(&str, ChangeKind)], wp: Option<&str>) -> Vec<wpgate_core::Diagnostic> {
+    let fs = MemFs::new(&bundle_files());
+    let policy = policy();
+    let ws = Workspace::new(&policy, &fs);
+    run(&policy, |out| {
+        spec::check_frozen(changed, wp, &ws, out).expect("frozen")
+    })
+}
+
+#[test]
+fn bundle_modules_and_manifest_are_frozen_except_under_a_spec_update_packet() {
+    let m3 = [("spec/v02/modules/03-x.md", ChangeKind::Modified)];
+    let d = bundle_frozen(&m3, Some("WP-1-Storage"));
+    assert_eq!(rules_of(&d), vec!["spec.frozen"], "{d:?}");
+    assert!(
+        d[0].message.contains("spec/v02/manifest.json"),
+        "{}",
+        d[0].message
+    );
+    assert_eq!(rules_of(&bundle_frozen(&m3, None)), vec!["spec.frozen"]);
+    for (path, kind) in [
+        ("spec/v02/manifest.json", ChangeKind::Modified),
+        ("spec/v02/modules/01-x.md", ChangeKind::Deleted),
+        ("spec/v02/modules/02-x.md", ChangeKind::Renamed),
+    ] {
+        let d = bundle_frozen(&[(path, kind)], Some("WP-1-Storage"));
+        assert_eq!(rules_of(&d), vec!["spec.frozen"], "{path}");
+    }
+    // A spec-update packet may change the bundle in place.
+    let d = bundle_frozen(
+        &[
+            ("spec/v02/modules/03-x.md", ChangeKind::Modified),
+            ("spec/v02/manifest.json", ChangeKind::Modified),
+            ("docs/SPEC_CURRENT.md", ChangeKind::Modified),
+        ],
+        Some("WP-1-SpecUpdate-Backups"),
+    );
+    assert!(d.is_empty(), "{d:?}");
+    // The stale baseline is not the current spec: editing it is not a freeze finding.
+    let d = bundle_frozen(
+        &[("Demo_Master_Spec_v01.002.md", ChangeKind::Modified)],
+        Some("WP-1-Storage"),
+    );
+    assert!(d.is_empty(), "{d:?}");
+}
+
+#[test]
+fn frontmatter_is_measured_only_when_closed() {
+    assert_eq!(
+        spec_model::frontmatter_len("---\na: 1\n---\n# 1. X\n"),
+        (13, 3)
+    );
+    assert_eq!(spec_model::frontmatter_len("---\na: 1\n# 1. X\n"), (0, 0));
+    assert_eq!(spec_model::frontmatter_len("# 1. X\n---\n"), (0, 0));
+    assert_eq!(spec_model::frontmatter_len(""), (0, 0));
+}
+
+/// The corpus of 2026-06-22, when present.
+fn corpus_2026_06() -> Option<std::path::PathBuf> {
+    [
+        "../../../shared/corpus/handshake-2026-06-22",
+        "../../../../shared/corpus/handshake-2026-06-22",
+    ]
+    .iter()
+    .map(|rel| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+    .find(|p| p.is_dir())
+}
+
+/// The real bundle: SPEC_CURRENT is JSON naming v02.195's manifest of 15 modules.
+#[test]
+fn corpus_2026_06_current_spec_is_the_v02_195_bundle() {
+    let Some(dir) = corpus_2026_06() else {
+        eprintln!("corpus handshake-2026-06-22 absent; skipped");
+        return;
+    };
+    let tree = wpgate_core::source::WorkTree::new(&dir);
+    let mut policy = policy();
+    policy.layout.spec_current = ".GOV/spec/SPEC_CURRENT.md".into();
+    let ws = Workspace::new(&policy, &tree);
+    let d = run(&policy, |out| spec::check_current(&ws, out).expect("check"));
+    assert_eq!(count(&d, "spec.current-missing"), 0, "{d:?}");
+    let t0 = std::time::Instant::now();
+    let s = spec::load(&ws).expect("load").expect("bundle");
+    let took = t0.elapsed();
+    let b = s.bundle.as_ref().expect("bundle");
+    eprintln!(
+        "corpus 2026-06-22: {}, {} bytes, {} headings, loaded in {took:?}",
+        s.summary(),
+        s.text.len(),
+        s.index.headings.len()
+    );
+    assert_eq!(
+        b.manifest,
+        ".GOV/spec/master-spec-v02.195/indexed-spec-manifest.json"
+    );
+    assert_eq!(b.version.as_deref(), Some("v02.195"));
+    assert_eq!(b.modules.len(), 15);
+    // Never the stale monolith the JSON also mentions.
+    assert!(!s.path.contains("v02.182"));
+    let h = s.index.find("2.3.13.9").expect("2.3.13.9");
+    assert!(
+        h.title.starts_with("Kernel V1 Authority State"),
+        "{}",
+        h.title
+    );
+    let (file, _) = s.location(h.line);
+    assert!(
+        file.ends_with("spec-modules/02-system-architecture.md"),
+        "{file}"
+    );
+    // 7.6 lives in its own module and is still the roadmap under section 7.
+    let i = s.index.candidates("7.6")[0];
+    assert_eq!(s.index.headings[i].title, "Development Roadmap");
+    assert!(s
+        .location(s.index.headings[i].line)
+        .0
+        .ends_with("07-6-development-roadmap.md"));
+    assert!(spec::non_main_body_reason(&s.index, i, &SpecPolicy::default()).is_some());
+    // Module-scoped anchors as the corpus writes them (an older bundle's directory).
+    let p = with_anchors(
+        packet("WP-1-Demo"),
+        vec![anchor(
+            ".GOV/spec/master-spec-v02.184/spec-modules/02-system-architecture.md#2.3.13.9",
+            Some("2.3.13.9"),
+            None,
+            &[],
+        )],
+    );
+    let d = run(&policy, |out| {
+        spec::check_packets(&[p], &s, &SpecPolicy::default(), out).expect("anchors")
+    });
+    assert!(d.is_empty(), "{d:?}");
+}
+
+#[test]
+fn an_item_label_after_the_number_is_not_a_title() {
+    // `2.3.12.3(B)` cites item B of 2.3.12.3; `2.3.12.3 (B)` still names a title.
+    let d = check_anchor(
+        anchor("2.3.12.3(B)", Some("2.3.12.3"), Some("B"), &[]),
+        &SpecPolicy::default(),
+    );
+    assert!(d.is_empty(), "{d:?}");
+    let d = check_anchor(
+        anchor("2.3.12.3 (B)", Some("2.3.12.3"), Some("B"), &[]),
+        &SpecPolicy::default(),
+    );
+    assert_eq!(rules_of(&d), vec!["spec.anchor-title-mismatch"]);
 }

@@ -155,9 +155,20 @@ impl SpecIndex {
 
     /// Builds the index; `rule_id_re` group 1 (or the whole match) is a rule id.
     pub fn build_with(text: &str, rule_id_re: &Regex) -> SpecIndex {
+        Self::build_parts(text, rule_id_re, &[])
+    }
+
+    /// [`SpecIndex::build_with`] over the module bodies of a spec bundle joined into one
+    /// text: `breaks` are the byte offsets where a module starts (each at a line start).
+    /// A code fence left open at the end of a module is closed there, so one module's
+    /// broken fence cannot hide the next module's headings. Everything else (sections,
+    /// the enclosing top-level number, canonical headings) reads the joined text as one
+    /// spec, the way the monolith it was split from reads.
+    pub fn build_parts(text: &str, rule_id_re: &Regex, breaks: &[usize]) -> SpecIndex {
         let mut idx = SpecIndex::default();
         let mut fence = Fence::default();
         let mut offset = 0usize;
+        let mut next_break = 0usize;
         // Open headings: (index, effective level). An unnumbered heading nested under a
         // numbered one gets at least its parent's level + 1.
         let mut stack: Vec<(usize, u8)> = Vec::new();
@@ -166,6 +177,10 @@ impl SpecIndex {
             let line_no = k + 1;
             let start = offset;
             offset += line.len();
+            while next_break < breaks.len() && breaks[next_break] <= start {
+                fence = Fence::default();
+                next_break += 1;
+            }
             if fence.feed(line) {
                 continue;
             }
@@ -413,6 +428,30 @@ pub fn parse_spec_version(file_name: &str) -> Option<SpecVersion> {
         .map(|p| p.parse::<u64>().ok())
         .collect::<Option<Vec<u64>>>()?;
     Some(SpecVersion { stem, version })
+}
+
+/// Length in bytes and lines of a leading YAML frontmatter block (`---` on the first line
+/// through the next line that is exactly `---` or `...`), `(0, 0)` when there is none or
+/// it is never closed. Spec bundle modules carry machine metadata there; it is not spec
+/// text (a `# comment` in it is no heading).
+pub fn frontmatter_len(text: &str) -> (usize, usize) {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let bom = text.len() - body.len();
+    let mut lines = body.split_inclusive('\n');
+    let mut len = match lines.next() {
+        Some(first) if first.trim_end_matches(['\n', '\r']) == "---" => bom + first.len(),
+        _ => return (0, 0),
+    };
+    let mut count = 1;
+    for line in lines {
+        len += line.len();
+        count += 1;
+        let t = line.trim_end_matches(['\n', '\r']);
+        if t == "---" || t == "..." {
+            return (len, count);
+        }
+    }
+    (0, 0)
 }
 
 /// The spec file name named by SPEC_CURRENT (first bold `**….md**` that looks versioned,

@@ -751,6 +751,22 @@ pub struct SpecPolicy {
     pub require_done_means_mapping: bool,
     /// Regex of rule ids in the spec (`[CX-DBP-040]`); group 1 is the id.
     pub rule_id_pattern: String,
+    /// Spec bundles. A SPEC_CURRENT whose text starts with `{` is JSON (and read only as
+    /// JSON): these RFC 6901 pointers into it are tried in order, the first present names
+    /// the bundle's manifest, repository-relative (a leading `/` is dropped). A
+    /// SPEC_CURRENT of any other text names one spec file (Markdown, bold `**….md**`).
+    pub current_manifest_pointers: Vec<String>,
+    /// Pointer to the list of modules in the manifest (an array, in reading order).
+    pub manifest_modules_pointer: String,
+    /// Pointer to a module's file path within one entry of that list (`""` when the
+    /// entries are the paths themselves).
+    pub module_path_pointer: String,
+    /// What a module path is relative to: `"manifest"` (the manifest's directory; a path
+    /// starting with `/` is repository-relative) or `"repository"` (the repository root).
+    pub module_paths_from: String,
+    /// Pointers to the bundle's version (`v02.195`), tried in the manifest and then in
+    /// SPEC_CURRENT; only shown (`wpgate spec check`), never required.
+    pub bundle_version_pointers: Vec<String>,
 }
 
 impl Default for SpecPolicy {
@@ -765,6 +781,19 @@ impl Default for SpecPolicy {
             update_packet_pattern: "*-SpecUpdate*".to_string(),
             require_done_means_mapping: false,
             rule_id_pattern: DEFAULT_RULE_ID_PATTERN.to_string(),
+            current_manifest_pointers: vec![
+                "/current_spec/entrypoint_path".to_string(),
+                "/entrypoint_path".to_string(),
+                "/manifest".to_string(),
+            ],
+            manifest_modules_pointer: "/modules".to_string(),
+            module_path_pointer: "/path".to_string(),
+            module_paths_from: "manifest".to_string(),
+            bundle_version_pointers: vec![
+                "/spec_version".to_string(),
+                "/version".to_string(),
+                "/current_spec/version".to_string(),
+            ],
         }
     }
 }
