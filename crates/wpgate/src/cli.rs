@@ -123,6 +123,11 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Print the JSON Schema (draft 2020-12) of a wpgate data format.
+    Schema {
+        #[arg(value_enum)]
+        what: SchemaWhat,
+    },
     /// Build a throwaway governed repository and show the checks at work.
     Demo {
         /// Keep the demo repository and print its path.
@@ -210,8 +215,12 @@ pub enum PacketCmd {
         #[arg(long)]
         all: bool,
     },
-    /// Create a packet from the template.
-    New { wp: String },
+    /// Create a packet: Markdown from the template, or wpgate's structured format (TOML, JSON).
+    New {
+        wp: String,
+        #[command(flatten)]
+        format: NewFormat,
+    },
     /// Lock a packet: write the signature footer and the lock digest.
     Lock {
         wp: String,
@@ -226,6 +235,87 @@ pub enum PacketCmd {
     },
     /// List packets: id, status, risk tier, locked, scope size.
     List,
+}
+
+/// What `wpgate schema` describes.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaWhat {
+    /// wpgate's structured (JSON/TOML) packet format: the default `[packet.pointers]`.
+    Packet,
+}
+
+/// `packet new --format md|toml|json` (default md).
+///
+/// `--format` is also the global report-format option, and clap keeps the values of one
+/// argument id under one type on every level (a subcommand's value is copied up to the
+/// global one). So this argument has the global's id `format` and stores the global's
+/// type ([`Format`]: json stays json, md and toml are plain output), and the packet
+/// format is read from the value as written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NewFormat(pub wpgate_core::model::packet::Format);
+
+impl NewFormat {
+    const VALUES: [&'static str; 3] = ["md", "toml", "json"];
+}
+
+impl clap::FromArgMatches for NewFormat {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        use clap::parser::ValueSource;
+        use wpgate_core::model::packet::Format as Packet;
+        // A default (the global `human`) is no choice: Markdown.
+        if !matches!(
+            m.value_source("format"),
+            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+        ) {
+            return Ok(NewFormat(Packet::Markdown));
+        }
+        let written = m
+            .try_get_raw("format")
+            .ok()
+            .flatten()
+            .and_then(|mut v| v.next_back())
+            .map(|v| v.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match written.as_str() {
+            "md" | "human" => Ok(NewFormat(Packet::Markdown)),
+            "toml" => Ok(NewFormat(Packet::Toml)),
+            "json" => Ok(NewFormat(Packet::Json)),
+            other => Err(clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("`packet new --format` is the packet's format: md, toml or json (not `{other}`)\n"),
+            )),
+        }
+    }
+
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(m)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for NewFormat {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        use clap::builder::TypedValueParser;
+        cmd.arg(
+            clap::Arg::new("format")
+                .long("format")
+                .value_name("FORMAT")
+                .help("File format of the new packet: md (from the template), toml or json (wpgate's structured format, `wpgate schema packet`)")
+                .value_parser(
+                    clap::builder::PossibleValuesParser::new(NewFormat::VALUES).map(|v| {
+                        if v == "json" {
+                            Format::Json
+                        } else {
+                            Format::Human
+                        }
+                    }),
+                ),
+        )
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_args(cmd)
+    }
 }
 
 #[derive(Subcommand, Debug)]

@@ -23,6 +23,7 @@ pub mod phase;
 pub mod policy;
 pub mod pre_push;
 pub mod report;
+pub mod schema;
 pub mod spec;
 pub mod trace;
 
@@ -41,6 +42,7 @@ pub fn dispatch(cli: Cli) -> Result<u8, Error> {
         Command::Demo { keep } => demo::run(keep),
         Command::Completions { shell } => completions::run(&shell),
         Command::Man { out } => man::run(out.as_deref()),
+        Command::Schema { what } => schema::run(what),
         Command::Packet(p) => {
             let ctx = Ctx::new(&g)?;
             packet::run(&ctx, p)

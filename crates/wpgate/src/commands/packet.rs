@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use std::sync::Arc;
+use wpgate_core::model::packet::Format as PacketFormat;
 use wpgate_core::policy::DEFAULT_TEMPLATE;
 use wpgate_core::report::Format;
 use wpgate_core::rules::{self, Emitter};
@@ -238,7 +239,7 @@ pub fn run(ctx: &Ctx, cmd: PacketCmd) -> Result<u8, Error> {
             }
             ctx.emit_report(&report)
         }
-        PacketCmd::New { wp } => new(ctx, &ws, &wp),
+        PacketCmd::New { wp, format } => new(ctx, &ws, &wp, format.0),
         PacketCmd::Lock { wp, signature } => lock(ctx, &ws, &wp, &signature),
     }
 }
@@ -253,8 +254,10 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-/// `packet new WP`: the packet file from the template (a taken id names the next free one).
-pub fn new(ctx: &Ctx, ws: &Workspace, wp: &str) -> Result<u8, Error> {
+/// `packet new WP [--format md|toml|json]`: the packet file, from the template (Markdown)
+/// or in wpgate's structured format ([`structured_packet`]); a taken id names the next free
+/// one. A structured packet no packet root would find is refused.
+pub fn new(ctx: &Ctx, ws: &Workspace, wp: &str, format: PacketFormat) -> Result<u8, Error> {
     let re = regex::Regex::new(&ctx.policy.packet.id_pattern)
         .map_err(|e| Error::Usage(format!("policy packet.id_pattern: {e}")))?;
     if !re.is_match(wp) {
@@ -264,9 +267,24 @@ pub fn new(ctx: &Ctx, ws: &Workspace, wp: &str) -> Result<u8, Error> {
         )));
     }
     let dir = ctx.policy.layout.packets_dir.trim_end_matches('/');
+    let ext = match format {
+        PacketFormat::Markdown => "md",
+        PacketFormat::Toml => "toml",
+        PacketFormat::Json => "json",
+    };
+    let rel = format!("{dir}/{wp}.{ext}");
+    if format != PacketFormat::Markdown {
+        let roots = wpgate_core::model::packet::discovery::Roots::new(&ctx.policy)?;
+        if roots.root_of(&rel).is_none() {
+            return Err(Error::Usage(not_in_a_root(ctx, dir, &rel, ext)));
+        }
+    }
+    // An id is taken by a packet in any format (packets are never reused).
     let taken = |id: &str| -> Result<bool, Error> {
-        let path = format!("{dir}/{id}.md");
-        Ok(ctx.root.join(&path).exists() || ws.packet(id)?.is_some())
+        let on_disk = ["md", "toml", "json"]
+            .iter()
+            .any(|e| ctx.root.join(format!("{dir}/{id}.{e}")).exists());
+        Ok(on_disk || ws.packet(id)?.is_some())
     };
     if taken(wp)? {
         let mut n = 2;
@@ -278,22 +296,31 @@ pub fn new(ctx: &Ctx, ws: &Workspace, wp: &str) -> Result<u8, Error> {
             }
             n += 1;
         };
+        let again = match format {
+            PacketFormat::Markdown => String::new(),
+            _ => format!(" --format {ext}"),
+        };
         eprintln!(
-            "wpgate: packet {wp} already exists; packets are never reused. The next free id is {next}:\n  wpgate packet new {next}"
+            "wpgate: packet {wp} already exists; packets are never reused. The next free id is {next}:\n  wpgate packet new {next}{again}"
         );
         return Ok(1);
     }
-    let template = match ws.text(&ws.resolve(&ctx.policy.layout.template))? {
-        Some(t) => t.text.to_string(),
-        None => DEFAULT_TEMPLATE.to_string(),
+    let body = match format {
+        PacketFormat::Markdown => {
+            let template = match ws.text(&ws.resolve(&ctx.policy.layout.template))? {
+                Some(t) => t.text.to_string(),
+                None => DEFAULT_TEMPLATE.to_string(),
+            };
+            let today = wpgate_core::model::waiver::today_string();
+            template
+                .replace("WP-{phase}-{short-name}", wp)
+                .replace("WP-{phase}-{name}", wp)
+                .replace("WP-{ID}", wp)
+                .replace("{ISO 8601 timestamp}", &today)
+        }
+        structured => structured_packet(wp, structured),
     };
-    let today = wpgate_core::model::waiver::today_string();
-    let body = template
-        .replace("WP-{phase}-{short-name}", wp)
-        .replace("WP-{phase}-{name}", wp)
-        .replace("WP-{ID}", wp)
-        .replace("{ISO 8601 timestamp}", &today);
-    let path = ctx.root.join(format!("{dir}/{wp}.md"));
+    let path = ctx.root.join(&rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::Io {
             path: parent.display().to_string(),
@@ -304,9 +331,178 @@ pub fn new(ctx: &Ctx, ws: &Workspace, wp: &str) -> Result<u8, Error> {
         path: path.display().to_string(),
         source: e,
     })?;
-    println!("created {dir}/{wp}.md");
+    println!("created {rel}");
     println!("next: fill in the placeholders, add it to the task board, then `wpgate packet check {wp}` and `wpgate packet lock {wp} --signature <signature>`");
     Ok(0)
+}
+
+/// Why a structured packet at `rel` is refused: no packet root includes it, and the glob
+/// that would.
+fn not_in_a_root(ctx: &Ctx, dir: &str, rel: &str, ext: &str) -> String {
+    let layout = &ctx.policy.layout;
+    let name_glob = match layout.packet_glob.strip_suffix(".md") {
+        Some(stem) if layout.packet_roots.is_empty() => format!("{stem}.{ext}"),
+        _ => format!("WP-*.{ext}"),
+    };
+    let glob = if dir.is_empty() {
+        name_glob
+    } else {
+        format!("{dir}/{name_glob}")
+    };
+    let now: Vec<String> = layout
+        .roots()
+        .iter()
+        .flat_map(|r| r.include.iter().cloned())
+        .collect();
+    let how = if layout.packet_roots.is_empty() {
+        let md = now.first().cloned().unwrap_or_default();
+        format!(
+            "with no `layout.packet_roots` the only root is `layout.packets_dir`/`layout.packet_glob` (`{md}`); declare the roots in wpgate.toml:\n  [[layout.packet_roots]]\n  include = [\"{md}\", \"{glob}\"]"
+        )
+    } else {
+        format!("add `{glob}` to the `include` of a `[[layout.packet_roots]]`")
+    };
+    format!(
+        "{rel} would be in no packet root (the roots include {}), so no command would find the packet; {how}",
+        now.iter()
+            .map(|g| format!("`{g}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// A value of a new structured packet.
+enum Val {
+    Str(String),
+    List(Vec<String>),
+    Table(Vec<(&'static str, Val)>),
+}
+
+/// A new packet in wpgate's structured format (the default `[packet.pointers]`, the schema
+/// of `wpgate schema packet`): every field present, with the Markdown template's
+/// placeholders, not locked (an empty `lock.signature`).
+fn structured_packet(wp: &str, format: PacketFormat) -> String {
+    use Val::{List, Str, Table};
+    let s = |v: &str| Str(v.to_string());
+    let l = |v: &[&str]| List(v.iter().map(|i| i.to_string()).collect());
+    let doc: Vec<(&'static str, Val)> =
+        vec![
+        ("id", s(wp)),
+        ("title", Str(format!("Task Packet: {wp}"))),
+        ("status", s("Ready for Dev")),
+        ("risk_tier", s("{LOW | MEDIUM | HIGH}")),
+        ("what", s("{1-2 sentence description}")),
+        ("why", s("{Business/technical rationale}")),
+        (
+            "scope",
+            Table(vec![
+                ("in", l(&["{specific file path}", "{another specific file path}"])),
+                ("out", l(&["{what NOT to change}", "{deferred work}"])),
+            ]),
+        ),
+        ("spec_anchors", l(&["§{section} ({requirement})"])),
+        (
+            "done_means",
+            l(&[
+                "{Specific criterion mapped to SPEC_ANCHOR, e.g. MUST: … (§x.y.z, requirement 1)}",
+                "All tests pass",
+            ]),
+        ),
+        ("test_plan", l(&["{exact command the coder MUST run}"])),
+        ("rollback_hint", s("git revert <commit-sha>")),
+        (
+            "bootstrap",
+            Table(vec![
+                (
+                    "files_to_open",
+                    l(&["docs/SPEC_CURRENT.md", "{5-15 implementation-specific files}"]),
+                ),
+                (
+                    "search_terms",
+                    l(&["{key symbol/function}", "{10-20 grep targets}"]),
+                ),
+                ("run_commands", l(&["{startup and validation commands}"])),
+                (
+                    "risk_map",
+                    l(&[
+                        "\"{failure mode}\" -> {affected subsystem}",
+                        "\"{3-8 failure modes}\" -> {affected subsystem}",
+                    ]),
+                ),
+            ]),
+        ),
+        ("depends_on", l(&[])),
+        ("blocks", l(&[])),
+        ("effort", s("{estimate in hours}")),
+        ("aliases", l(&[])),
+        ("microtasks", l(&[])),
+        ("lock", Table(vec![("signature", s("")), ("digest", s(""))])),
+    ];
+    match format {
+        PacketFormat::Toml => toml_text(&doc),
+        _ => json_text(&doc),
+    }
+}
+
+/// A string literal: JSON's escapes are also TOML basic-string escapes.
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{}\"", s.escape_default()))
+}
+
+fn list_text(items: &[String], indent: &str) -> String {
+    if items.is_empty() {
+        return "[]".into();
+    }
+    let inner: Vec<String> = items
+        .iter()
+        .map(|i| format!("{indent}  {}", quoted(i)))
+        .collect();
+    format!("[\n{}\n{indent}]", inner.join(",\n"))
+}
+
+fn json_text(doc: &[(&'static str, Val)]) -> String {
+    fn object(fields: &[(&'static str, Val)], indent: &str) -> String {
+        let inner = format!("{indent}  ");
+        let lines: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| {
+                let value = match v {
+                    Val::Str(s) => quoted(s),
+                    Val::List(items) => list_text(items, &inner),
+                    Val::Table(t) => object(t, &inner),
+                };
+                format!("{inner}{}: {value}", quoted(k))
+            })
+            .collect();
+        format!("{{\n{}\n{indent}}}", lines.join(",\n"))
+    }
+    format!("{}\n", object(doc, ""))
+}
+
+fn toml_text(doc: &[(&'static str, Val)]) -> String {
+    let mut top = String::from(
+        "# wpgate task packet (wpgate's structured format: `wpgate schema packet`).\n",
+    );
+    let mut tables = String::new();
+    for (k, v) in doc {
+        match v {
+            Val::Str(s) => top.push_str(&format!("{k} = {}\n", quoted(s))),
+            Val::List(items) => top.push_str(&format!("{k} = {}\n", list_text(items, ""))),
+            Val::Table(t) => {
+                tables.push_str(&format!("\n[{k}]\n"));
+                for (tk, tv) in t {
+                    let value = match tv {
+                        Val::Str(s) => quoted(s),
+                        Val::List(items) => list_text(items, ""),
+                        // The format nests one level only.
+                        Val::Table(_) => continue,
+                    };
+                    tables.push_str(&format!("{tk} = {value}\n"));
+                }
+            }
+        }
+    }
+    top + &tables
 }
 
 /// `WP-1-Foo-v2` → `WP-1-Foo`.

@@ -424,6 +424,9 @@ fn diff_at(old: &Node, new: &Node, at: &str, skip: &[String]) -> Option<(String,
     }
 }
 
+/// JSON Schema (draft 2020-12) of wpgate's structured packet format: the default pointers.
+pub const SCHEMA: &str = include_str!("schema.json");
+
 #[cfg(test)]
 mod tests {
     use super::*;
