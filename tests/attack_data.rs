@@ -30,7 +30,8 @@ const CONTRACT: &str = r#"{
 }
 "#;
 
-const MT: &str = r#"{"id": "MT-001", "status": "PENDING", "scope": {"in": ["src/data/buffer.rs"]}}"#;
+const MT: &str =
+    r#"{"id": "MT-001", "status": "PENDING", "scope": {"in": ["src/data/buffer.rs"]}}"#;
 
 fn base() -> (TestRepo, String) {
     let r = TestRepo::new();
@@ -48,7 +49,13 @@ fn base() -> (TestRepo, String) {
 fn judge(r: &TestRepo, base: &str, msg: &str, files: &[(&str, &str)]) -> Vec<String> {
     r.commit_files(msg, files);
     let out = wpgate(&r.path)
-        .args(["check", "--range", &format!("{base}..HEAD"), "--format", "json"])
+        .args([
+            "check",
+            "--range",
+            &format!("{base}..HEAD"),
+            "--format",
+            "json",
+        ])
         .output()
         .expect("run");
     assert_ne!(code(&out), 2, "{}", text(&out));
@@ -67,7 +74,12 @@ fn honest_work_under_a_structured_packet_and_its_microtask_passes() {
         "feat(WP-1-Data): buffer",     // alias
         "WP-1-Data-v1 MT-001: buffer", // microtask
     ] {
-        let rules = judge(&r, &b, msg, &[("src/data/buffer.rs", "pub struct Buffer(u8);\n")]);
+        let rules = judge(
+            &r,
+            &b,
+            msg,
+            &[("src/data/buffer.rs", "pub struct Buffer(u8);\n")],
+        );
         assert!(rules.is_empty(), "{msg}: {rules:?}");
     }
 }
@@ -76,14 +88,32 @@ fn honest_work_under_a_structured_packet_and_its_microtask_passes() {
 fn editing_a_locked_contract_is_a_lock_violation_but_its_status_is_not() {
     let (r, b) = base();
     let wider = CONTRACT.replace(r#""in": ["src/data/**"]"#, r#""in": ["src/**"]"#);
-    let rules = judge(&r, &b, "gov: widen", &[("gov/tp/WP-1-Data-v1/packet.json", &wider)]);
-    assert!(rules.contains(&"lock.locked-packet-edited".to_string()), "{rules:?}");
+    let rules = judge(
+        &r,
+        &b,
+        "gov: widen",
+        &[("gov/tp/WP-1-Data-v1/packet.json", &wider)],
+    );
+    assert!(
+        rules.contains(&"lock.locked-packet-edited".to_string()),
+        "{rules:?}"
+    );
     // The same key order, other whitespace: no edit of the locked content.
     let reformatted = CONTRACT.replace("\n  ", "\n    ");
-    let rules = judge(&r, &b, "gov: fmt", &[("gov/tp/WP-1-Data-v1/packet.json", &reformatted)]);
+    let rules = judge(
+        &r,
+        &b,
+        "gov: fmt",
+        &[("gov/tp/WP-1-Data-v1/packet.json", &reformatted)],
+    );
     assert!(rules.is_empty(), "{rules:?}");
     let done = CONTRACT.replace("In Progress", "Done");
-    let rules = judge(&r, &b, "gov: done", &[("gov/tp/WP-1-Data-v1/packet.json", &done)]);
+    let rules = judge(
+        &r,
+        &b,
+        "gov: done",
+        &[("gov/tp/WP-1-Data-v1/packet.json", &done)],
+    );
     assert!(rules.is_empty(), "{rules:?}");
 }
 
@@ -100,7 +130,10 @@ fn a_widened_contract_in_the_change_grants_nothing() {
             ("src/api/jobs.rs", "pub fn jobs() { /* evil */ }\n"),
         ],
     );
-    assert!(rules.contains(&"scope.out-of-scope".to_string()), "{rules:?}");
+    assert!(
+        rules.contains(&"scope.out-of-scope".to_string()),
+        "{rules:?}"
+    );
 }
 
 #[test]
@@ -113,9 +146,15 @@ fn a_projection_or_twin_added_by_the_change_is_never_a_second_packet() {
             &r,
             &b,
             "feat(WP-1-Data-v1): jobs",
-            &[(path, wide_md), ("src/api/jobs.rs", "pub fn jobs() { /* evil */ }\n")],
+            &[
+                (path, wide_md),
+                ("src/api/jobs.rs", "pub fn jobs() { /* evil */ }\n"),
+            ],
         );
-        assert!(rules.contains(&"scope.out-of-scope".to_string()), "{path}: {rules:?}");
+        assert!(
+            rules.contains(&"scope.out-of-scope".to_string()),
+            "{path}: {rules:?}"
+        );
     }
 }
 
@@ -129,7 +168,10 @@ fn a_microtask_binding_narrows_and_never_widens() {
         "WP-1-Data-v1 MT-001: other",
         &[("src/data/other.rs", "pub fn x() {}\n")],
     );
-    assert!(rules.contains(&"scope.out-of-scope".to_string()), "{rules:?}");
+    assert!(
+        rules.contains(&"scope.out-of-scope".to_string()),
+        "{rules:?}"
+    );
     // A microtask the change widens to the whole tree still lives in its packet.
     let wide_mt = MT.replace("src/data/buffer.rs", "src/**");
     let rules = judge(
@@ -141,7 +183,10 @@ fn a_microtask_binding_narrows_and_never_widens() {
             ("src/api/jobs.rs", "pub fn jobs() { /* evil */ }\n"),
         ],
     );
-    assert!(rules.contains(&"scope.out-of-scope".to_string()), "{rules:?}");
+    assert!(
+        rules.contains(&"scope.out-of-scope".to_string()),
+        "{rules:?}"
+    );
     // The packet's OUT_OF_SCOPE holds under any microtask.
     let rules = judge(
         &r,
@@ -149,7 +194,10 @@ fn a_microtask_binding_narrows_and_never_widens() {
         "WP-1-Data-v1 MT-001: secret",
         &[("src/data/secret.rs", "pub fn s() {}\n")],
     );
-    assert!(rules.contains(&"scope.out-of-scope".to_string()), "{rules:?}");
+    assert!(
+        rules.contains(&"scope.out-of-scope".to_string()),
+        "{rules:?}"
+    );
 }
 
 #[test]
@@ -185,5 +233,8 @@ fn a_contract_with_duplicate_keys_fails_closed() {
         .expect("run");
     assert_eq!(code(&out), 2, "{}", text(&out));
     let t = text(&out);
-    assert!(t.contains("gov/tp/WP-1-Data-v1/packet.json") && t.contains("line 4"), "{t}");
+    assert!(
+        t.contains("gov/tp/WP-1-Data-v1/packet.json") && t.contains("line 4"),
+        "{t}"
+    );
 }

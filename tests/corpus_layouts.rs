@@ -58,7 +58,10 @@ fn list(r: &TestRepo) -> Vec<serde_json::Value> {
         .output()
         .expect("run");
     assert_eq!(code(&out), 0, "{}", text(&out));
-    json(&out)["packets"].as_array().cloned().unwrap_or_default()
+    json(&out)["packets"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 #[test]
@@ -117,7 +120,8 @@ fn january_packets_are_listed_under_their_file_names() {
     );
 }
 
-/// The `scope.allowed_paths` of a packet.json as wpgate reads an entry: bullet removed.
+/// The `scope.allowed_paths` of a packet.json as wpgate reads an entry: bullet removed,
+/// the profile's path alias applied.
 fn json_paths(v: &serde_json::Value) -> Vec<String> {
     v.as_array()
         .into_iter()
@@ -125,11 +129,13 @@ fn json_paths(v: &serde_json::Value) -> Vec<String> {
         .filter_map(|s| s.as_str())
         .map(|s| {
             let t = s.trim();
-            t.strip_prefix("- ")
+            let t = t
+                .strip_prefix("- ")
                 .or_else(|| t.strip_prefix("* "))
                 .unwrap_or(t)
-                .trim()
-                .to_string()
+                .trim();
+            // The profile's scope.path_aliases: `../handshake_main/src/…` is `src/…`.
+            t.strip_prefix("../handshake_main/").unwrap_or(t).to_string()
         })
         .filter(|s| !s.is_empty())
         .collect()
@@ -157,12 +163,13 @@ fn june_folder_packets_stubs_and_microtasks_are_found_with_their_scope() {
         assert_eq!(row["kind"], "active", "{name}");
         assert_eq!(row["format"], "json", "{name}");
         assert!(
-            row["path"].as_str().is_some_and(|p| p.ends_with("/packet.json")),
+            row["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/packet.json")),
             "{name}: the contract is the authority"
         );
         let doc: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&contract).expect("read"))
-                .expect("json");
+            serde_json::from_str(&std::fs::read_to_string(&contract).expect("read")).expect("json");
         let want = json_paths(&doc["scope"]["allowed_paths"]);
         let got: Vec<String> = row["in_scope_paths"]
             .as_array()
@@ -176,7 +183,9 @@ fn june_folder_packets_stubs_and_microtasks_are_found_with_their_scope() {
         }
         assert_eq!(
             row["status"].as_str(),
-            doc["lifecycle"]["status"].as_str().filter(|s| !s.is_empty()),
+            doc["lifecycle"]["status"]
+                .as_str()
+                .filter(|s| !s.is_empty()),
             "{name}"
         );
         // Every MT-*.json is a microtask, with the scope of its file.
@@ -275,7 +284,9 @@ fn june_commits_bind_by_short_id_and_microtask() {
     ] {
         let rules = judge(&r, &base, msg, &[(code_file, "pub struct Buffer;\n")]);
         assert!(
-            !rules.iter().any(|x| x.starts_with("binding.") || x == "scope.out-of-scope"),
+            !rules
+                .iter()
+                .any(|x| x.starts_with("binding.") || x == "scope.out-of-scope"),
             "{msg}: {rules:?}"
         );
     }
@@ -284,17 +295,29 @@ fn june_commits_bind_by_short_id_and_microtask() {
         &r,
         &base,
         "feat(WP-KERNEL-012): MT-001 sneak",
-        &[("src/frontend/handshake_native/src/other.rs", "pub fn x() {}\n")],
+        &[(
+            "src/frontend/handshake_native/src/other.rs",
+            "pub fn x() {}\n",
+        )],
     );
-    assert!(rules.contains(&"scope.out-of-scope".to_string()), "{rules:?}");
+    assert!(
+        rules.contains(&"scope.out-of-scope".to_string()),
+        "{rules:?}"
+    );
     // Without a microtask, the packet's scope applies.
     let rules = judge(
         &r,
         &base,
         "feat(WP-KERNEL-012): shell glue",
-        &[("src/frontend/handshake_native/src/other.rs", "pub fn x() {}\n")],
+        &[(
+            "src/frontend/handshake_native/src/other.rs",
+            "pub fn x() {}\n",
+        )],
     );
-    assert!(!rules.contains(&"scope.out-of-scope".to_string()), "{rules:?}");
+    assert!(
+        !rules.contains(&"scope.out-of-scope".to_string()),
+        "{rules:?}"
+    );
     // A microtask the packet does not have.
     let rules = judge(
         &r,
@@ -302,7 +325,10 @@ fn june_commits_bind_by_short_id_and_microtask() {
         "WP-KERNEL-012 MT-999: x",
         &[(code_file, "pub struct Buffer;\n")],
     );
-    assert!(rules.contains(&"binding.unknown-microtask".to_string()), "{rules:?}");
+    assert!(
+        rules.contains(&"binding.unknown-microtask".to_string()),
+        "{rules:?}"
+    );
     // A stub is known but authorises nothing.
     let rules = judge(
         &r,
@@ -310,8 +336,14 @@ fn june_commits_bind_by_short_id_and_microtask() {
         "feat(WP-1-AI-Job-Model-v4): jobs",
         &[("src/backend/jobs.rs", "pub fn jobs() {}\n")],
     );
-    assert!(rules.contains(&"packet.inactive-status".to_string()), "{rules:?}");
-    assert!(!rules.contains(&"binding.unknown-packet".to_string()), "{rules:?}");
+    assert!(
+        rules.contains(&"packet.inactive-status".to_string()),
+        "{rules:?}"
+    );
+    assert!(
+        !rules.contains(&"binding.unknown-packet".to_string()),
+        "{rules:?}"
+    );
     // `WP-1-ACE` is the prefix of three packets: ambiguous, never a guess.
     let rules = judge(
         &r,
@@ -319,5 +351,8 @@ fn june_commits_bind_by_short_id_and_microtask() {
         "feat(WP-1-ACE): x",
         &[("src/backend/handshake_core/src/ace/mod.rs", "// x\n")],
     );
-    assert!(rules.contains(&"binding.ambiguous-packet".to_string()), "{rules:?}");
+    assert!(
+        rules.contains(&"binding.ambiguous-packet".to_string()),
+        "{rules:?}"
+    );
 }

@@ -464,7 +464,9 @@ fn custom_aliases_adapt_without_code() {
     f.status.push("Zustand".into());
     f.in_scope_paths.push("Dateien".into());
     let p = parse_packet("docs/task_packets/x.md", text, &f);
-    assert_eq!(p.id, "WP-9-Custom");
+    // The identity is the file name; the TASK_ID (under the team's label) is read.
+    assert_eq!(p.id, "x");
+    assert_eq!(p.task_id.map(|t| t.value), Some("WP-9-Custom".to_string()));
     assert_eq!(p.status.map(|s| s.value), Some("Offen".to_string()));
     assert_eq!(values(&p.in_scope_paths), vec!["src/a/b/c.rs"]);
 }

@@ -492,7 +492,9 @@ fn the_first_source_in_policy_order_wins() {
 }
 
 #[test]
-fn a_packet_is_found_by_its_task_id_not_its_file_name() {
+fn a_packet_is_found_by_its_file_name_not_its_task_id() {
+    // Identity is the file stem (issue 13): the TASK_ID that disagrees is
+    // packet.id-mismatch, never a second name of the packet.
     let r = TestRepo::new();
     r.commit_files(
         "bootstrap",
@@ -509,7 +511,7 @@ fn a_packet_is_found_by_its_task_id_not_its_file_name() {
             "pub trait Storage { fn get(&self); }\n",
         )],
     );
-    expect(&r, &format!("refactor storage [{WP}]"), &none(), &[]);
+    expect(&r, "refactor storage [WP-1-Storage]", &none(), &[]);
     stage(
         &r,
         &[(
@@ -519,11 +521,117 @@ fn a_packet_is_found_by_its_task_id_not_its_file_name() {
     );
     let d = expect(
         &r,
-        "refactor storage [WP-1-Storage]",
+        &format!("refactor storage [{WP}]"),
         &none(),
         &["binding.unknown-packet"],
     );
-    assert_eq!(d[0].wp.as_deref(), Some("WP-1-Storage"));
+    assert_eq!(d[0].wp.as_deref(), Some(WP));
+}
+
+#[test]
+fn short_ids_conventional_scopes_and_ambiguity() {
+    let r = TestRepo::new();
+    r.commit_files(
+        "bootstrap",
+        &[
+            (
+                &packet_path("WP-K-009-Index-v1"),
+                &packet_text("WP-K-009-Index-v1"),
+            ),
+            (
+                &packet_path("WP-K-010-Shell-v1"),
+                &packet_text("WP-K-010-Shell-v1"),
+            ),
+            (
+                &packet_path("WP-K-010-Shell-v2"),
+                &packet_text("WP-K-010-Shell-v2"),
+            ),
+            ("src/storage/mod.rs", "pub trait Storage {}\n"),
+        ],
+    );
+    // A unique prefix binds, in any of the subject forms.
+    for (i, msg) in [
+        "feat(WP-K-009): a",
+        "WP-K-009: a",
+        "WP-K-009 MT-3: a",
+        "a [WP-K-009]",
+    ]
+    .iter()
+    .enumerate()
+    {
+        stage(
+            &r,
+            &[(
+                "src/storage/mod.rs",
+                &format!("pub trait Storage {{ fn a{i}(&self); }}\n"),
+            )],
+        );
+        expect(&r, msg, &none(), &[]);
+    }
+    // A prefix of two packets names neither.
+    stage(
+        &r,
+        &[("src/storage/mod.rs", "pub trait Storage { fn b(&self); }\n")],
+    );
+    let d = expect(
+        &r,
+        "feat(WP-K-010): a",
+        &none(),
+        &["binding.ambiguous-packet"],
+    );
+    assert!(
+        d[0].message.contains("WP-K-010-Shell-v1") && d[0].message.contains("WP-K-010-Shell-v2")
+    );
+    stage(
+        &r,
+        &[("src/storage/mod.rs", "pub trait Storage { fn c(&self); }\n")],
+    );
+    // Not at a `-`: no packet.
+    expect(&r, "feat(WP-K-01): a", &none(), &["binding.unknown-packet"]);
+}
+
+#[test]
+fn a_microtask_binding_needs_a_microtask_of_the_packet() {
+    let r = TestRepo::new();
+    let contract = format!(
+        r#"{{"id": "WP-1-Data", "status": "In Progress", "scope": {{"in": ["src/data/**"], "out": ["docs/"]}},
+ "lock": {{"signature": "{SIG}"}}}}"#
+    );
+    r.commit_files(
+        "bootstrap",
+        &[
+            (
+                "wpgate.toml",
+                "[layout]\npacket_roots = [{ kind = \"active\", include = [\"gov/WP-*/packet.json\"] }]\n[scope]\nexempt = [\"gov/**\", \"wpgate.toml\"]\n",
+            ),
+            ("gov/WP-1-Data/packet.json", &contract),
+            (
+                "gov/WP-1-Data/MT-001.json",
+                r#"{"id": "MT-001", "scope": {"in": ["src/data/a.rs"]}}"#,
+            ),
+            ("src/data/a.rs", "pub fn a() {}\n"),
+        ],
+    );
+    stage(&r, &[("src/data/a.rs", "pub fn a() { 1; }\n")]);
+    expect(&r, "WP-1-Data MT-001: a", &none(), &[]);
+    stage(&r, &[("src/data/a.rs", "pub fn a() { 2; }\n")]);
+    let d = expect(
+        &r,
+        "WP-1-Data MT-002: a",
+        &none(),
+        &["binding.unknown-microtask"],
+    );
+    assert!(d[0].message.contains("MT-001"), "{}", d[0].message);
+    // MT-001 does not cover b.rs, though its packet does.
+    stage(&r, &[("src/data/b.rs", "pub fn b() {}\n")]);
+    expect(
+        &r,
+        "feat(WP-1-Data): MT-001 b",
+        &none(),
+        &["scope.out-of-scope"],
+    );
+    stage(&r, &[("src/data/b.rs", "pub fn b() { 1; }\n")]);
+    expect(&r, "feat(WP-1-Data): b", &none(), &[]);
 }
 
 #[test]

@@ -64,6 +64,8 @@ fn registry_is_complete() {
         "packet.id-mismatch",
         "packet.scope-escapes-repo",
         "packet.inactive-status",
+        "packet.projection-drift",
+        "packet.microtask-scope-escape",
     ] {
         let r = RULES
             .iter()
@@ -72,7 +74,10 @@ fn registry_is_complete() {
         assert!(!r.summary.is_empty() && !r.help.is_empty() && !r.example.is_empty());
         let want = if matches!(
             id,
-            "packet.bootstrap-size" | "packet.encoding" | "packet.id-mismatch"
+            "packet.bootstrap-size"
+                | "packet.encoding"
+                | "packet.id-mismatch"
+                | "packet.projection-drift"
         ) {
             Severity::Warning
         } else {
@@ -80,7 +85,7 @@ fn registry_is_complete() {
         };
         assert_eq!(r.default, want, "{id}");
     }
-    assert_eq!(ids.len(), 14);
+    assert_eq!(ids.len(), 16);
 }
 
 #[test]
@@ -565,5 +570,98 @@ mod bound_state {
         assert_eq!(info.default, Severity::Error);
         assert!(!info.summary.is_empty() && !info.help.is_empty() && !info.example.is_empty());
         assert!(wpgate_core::rules::info("packet.not-locked").is_some());
+    }
+}
+
+mod structured {
+    //! Structured packets (JSON): microtasks and projections.
+    use super::*;
+    use wpgate_core::model::packet::structured::{read_microtask, read_packet};
+    use wpgate_core::model::packet::Format;
+    use wpgate_core::rules::packet::{check_microtasks, check_projection};
+
+    const CONTRACT: &str = r#"{
+  "id": "WP-1-Data",
+  "status": "In Progress",
+  "risk_tier": "LOW",
+  "scope": {"in": ["src/data/**", "Cargo.toml"], "out": ["src/data/secret.rs"]}
+}"#;
+
+    fn packet_with(mts: &[&str]) -> wpgate_core::Packet {
+        let pol = Policy::default();
+        let mut p =
+            read_packet("gov/WP-1-Data/packet.json", CONTRACT, Format::Json, &pol).expect("json");
+        for (i, m) in mts.iter().enumerate() {
+            let path = format!("gov/WP-1-Data/MT-00{i}.json");
+            p.microtasks.push(
+                read_microtask(&path, m, Format::Json, &pol.packet.microtasks.pointers)
+                    .expect("mt"),
+            );
+        }
+        p
+    }
+
+    fn escapes(mts: &[&str]) -> Vec<Diagnostic> {
+        let pol = Policy::default();
+        let mut out = Emitter::new(&pol);
+        check_microtasks(&packet_with(mts), &mut out);
+        out.finish().diagnostics
+    }
+
+    #[test]
+    fn a_microtask_inside_its_packet_is_clean() {
+        let d = escapes(&[
+            r#"{"id": "MT-001", "scope": {"in": ["src/data/buffer.rs", "src/data/x/**", "Cargo.toml"]}}"#,
+        ]);
+        assert!(d.is_empty(), "{d:?}");
+    }
+
+    #[test]
+    fn a_microtask_outside_or_excluded_escapes() {
+        let d = escapes(&[
+            r#"{"id": "MT-001", "scope": {"in": ["src/ui/app.rs"]}}"#,
+            r#"{"id": "MT-002", "scope": {"in": ["src/data/secret.rs"]}}"#,
+            r#"{"id": "MT-003", "scope": {"in": ["src/**"]}}"#,
+        ]);
+        let r: Vec<&str> = d.iter().map(|x| x.rule.as_str()).collect();
+        assert_eq!(r, ["packet.microtask-scope-escape"; 3], "{d:?}");
+        assert_eq!(d[0].path.as_deref(), Some("gov/WP-1-Data/MT-000.json"));
+        assert!(d[1].message.contains("OUT_OF_SCOPE"), "{}", d[1].message);
+    }
+
+    fn drift(md: &str) -> Vec<Diagnostic> {
+        let pol = Policy::default();
+        let mut out = Emitter::new(&pol);
+        check_projection(
+            &packet_with(&[]),
+            "gov/WP-1-Data/packet.md",
+            md,
+            &pol,
+            &mut out,
+        );
+        out.finish().diagnostics
+    }
+
+    #[test]
+    fn a_projection_that_agrees_is_clean() {
+        let d = drift(
+            "# WP-1-Data\n- STATUS: In Progress\n- RISK_TIER: LOW\n- IN_SCOPE_PATHS:\n  - src/data/**\n  - Cargo.toml\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+    }
+
+    #[test]
+    fn a_projection_that_differs_names_the_field_and_both_values() {
+        let d = drift(
+            "# WP-1-Data\n- STATUS: Done\n- IN_SCOPE_PATHS:\n  - src/data/**\n  - src/ui/**\n",
+        );
+        let r: Vec<&str> = d.iter().map(|x| x.rule.as_str()).collect();
+        assert_eq!(r, ["packet.projection-drift"; 2], "{d:?}");
+        assert!(d
+            .iter()
+            .any(|x| x.message.contains("`Done`") && x.message.contains("`In Progress`")));
+        assert!(d
+            .iter()
+            .any(|x| x.message.contains("src/ui/**") && x.line == Some(5)));
     }
 }
