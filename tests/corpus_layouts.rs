@@ -135,7 +135,9 @@ fn json_paths(v: &serde_json::Value) -> Vec<String> {
                 .unwrap_or(t)
                 .trim();
             // The profile's scope.path_aliases: `../handshake_main/src/…` is `src/…`.
-            t.strip_prefix("../handshake_main/").unwrap_or(t).to_string()
+            t.strip_prefix("../handshake_main/")
+                .unwrap_or(t)
+                .to_string()
         })
         .filter(|s| !s.is_empty())
         .collect()
