@@ -48,13 +48,37 @@ impl Policy {
             .iter()
             .flat_map(|c| c.all())
             .any(|g| norm(g) == path)
-            || self.packet_dirs().iter().any(|dir| {
-                let dir = norm(dir);
-                dir.is_empty()
-                    || path
-                        .strip_prefix(dir.as_str())
-                        .is_some_and(|rest| rest.starts_with('/'))
-            })
+            || self
+                .layout
+                .roots()
+                .iter()
+                .flat_map(|r| r.include.iter())
+                .any(|g| self.in_packet_root(g, &path))
+    }
+
+    /// Is the (folded) `path` a file of packet root glob `g`: below its literal
+    /// directory, or, for a glob without one (`**/WP-*/packet.json`), a file it matches
+    /// or another file of a folder packet's folder (projection, microtasks)?
+    fn in_packet_root(&self, g: &str, path: &str) -> bool {
+        let norm = |p: &str| fold(p.trim_start_matches("./").trim_matches('/')).into_owned();
+        let dir = norm(&crate::glob::literal_dir(g));
+        if !dir.is_empty() {
+            return path
+                .strip_prefix(dir.as_str())
+                .is_some_and(|rest| rest.starts_with('/'));
+        }
+        // An unusable glob protects everything (policy validation reports it).
+        let Some(m) = crate::glob::cached_path_matcher(&norm(g)) else {
+            return true;
+        };
+        if m.is_match(path) {
+            return true;
+        }
+        let parent = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        self.packet
+            .folder_files
+            .iter()
+            .any(|f| m.is_match(format!("{parent}/{}", norm(f))))
     }
 
     /// The directories holding packets: the literal directory prefix of every packet root
@@ -97,6 +121,26 @@ mod tests {
             "docs/task_packets",
             "docs/task_packetsX/a.md",
         ] {
+            assert!(!p.is_governance_file(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn a_root_without_a_directory_protects_its_files_not_the_whole_tree() {
+        let mut p = Policy::embedded();
+        p.layout.packet_roots = vec![PacketRoot {
+            kind: PacketKind::Active,
+            include: vec!["**/WP-*/packet.json".into()],
+            exclude: vec![],
+        }];
+        for path in [
+            "gov/WP-1-X/packet.json",
+            "a/b/WP-1-X/MT-001.json",
+            "WP-1-X/Packet.JSON",
+        ] {
+            assert!(p.is_governance_file(path), "{path}");
+        }
+        for path in ["src/main.rs", "gov/WP-1-X.md", "gov/other/MT-001.json"] {
             assert!(!p.is_governance_file(path), "{path}");
         }
     }
