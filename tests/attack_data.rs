@@ -201,7 +201,7 @@ fn a_microtask_binding_narrows_and_never_widens() {
 }
 
 #[test]
-fn a_stub_added_beside_a_packet_or_a_new_packet_sharing_a_prefix_changes_nothing() {
+fn a_new_packet_sharing_a_prefix_in_the_change_changes_nothing() {
     let (r, b) = base();
     // A new packet in the change makes `WP-1-Data` no more ambiguous than the base says.
     let other = CONTRACT.replace("WP-1-Data-v1", "WP-1-Data-v2");
@@ -219,7 +219,7 @@ fn a_stub_added_beside_a_packet_or_a_new_packet_sharing_a_prefix_changes_nothing
 
 #[test]
 fn a_contract_with_duplicate_keys_fails_closed() {
-    let (r, _) = base();
+    let (r, b) = base();
     let dup = CONTRACT.replace(
         r#""status": "In Progress","#,
         r#""status": "Done", "status": "In Progress","#,
@@ -229,6 +229,17 @@ fn a_contract_with_duplicate_keys_fails_closed() {
     r.git(&["commit", "-q", "-m", "dup"]);
     let out = wpgate(&r.path)
         .args(["packet", "list"])
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("gov/tp/WP-1-Data-v1/packet.json") && t.contains("line 4"),
+        "{t}"
+    );
+    // The change that makes it so is refused (exit 2), naming the file and line.
+    let out = wpgate(&r.path)
+        .args(["check", "--range", &format!("{b}..HEAD")])
         .output()
         .expect("run");
     assert_eq!(code(&out), 2, "{}", text(&out));

@@ -296,11 +296,10 @@ impl<'r> Gate<'r> {
             if let Some(text) = self.read_blob_text(c.new_id.as_deref(), path)? {
                 let format = crate::model::packet::Format::of_path(path);
                 let p = if format.is_structured() {
-                    match crate::model::packet::structured::read_packet(path, &text, format, policy)
-                    {
-                        Ok(p) => p,
-                        Err(_) => continue,
-                    }
+                    // A packet the change leaves unreadable is never judged as if it were
+                    // fine: exit 2 naming the file, line and column.
+                    crate::model::packet::structured::read_packet(path, &text, format, policy)
+                        .map_err(|e| Error::governance(path, e.to_string()))?
                 } else {
                     parse_packet(path, &text, &policy.packet.fields)
                 };
