@@ -83,6 +83,8 @@ pub struct ParseCache {
     packets: Mutex<HashMap<(String, String), Packet>>,
     /// Packet directories' tree ids → the packet index.
     pub(crate) indexes: Mutex<HashMap<String, Arc<crate::model::packet::discovery::Index>>>,
+    /// Packet directories' tree ids → alias → packet ids.
+    pub(crate) aliases: Mutex<HashMap<String, Arc<HashMap<String, Vec<String>>>>>,
 }
 
 impl ParseCache {

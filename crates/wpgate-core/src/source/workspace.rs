@@ -95,12 +95,7 @@ impl<'a> Workspace<'a> {
         let res = self.index.get_or_init(|| {
             let dirs = top_dirs(self.policy.packet_dirs());
             // The same directories (same tree ids) give the same index: reused.
-            let key = self.cache.as_ref().and_then(|_| {
-                dirs.iter()
-                    .map(|d| self.files.dir_id(d).map(|id| format!("{d}={id}")))
-                    .collect::<Option<Vec<_>>>()
-                    .map(|v| v.join("\n"))
-            });
+            let key = self.index_key();
             if let (Some(shared), Some(key)) = (&self.cache, &key) {
                 if let Some(hit) = shared.indexes.lock().ok().and_then(|l| l.get(key).cloned()) {
                     return Ok(hit);
@@ -253,6 +248,45 @@ impl<'a> Workspace<'a> {
         Ok(Some(p))
     }
 
+    /// Alias → the ids of the packets that declare it. Reading aliases parses every
+    /// packet, so the map is built once per packet-directory state and run (a range
+    /// whose commits name short ids shares it).
+    fn aliases(&self) -> Result<Arc<HashMap<String, Vec<String>>>, Error> {
+        let key = self.index_key();
+        if let (Some(shared), Some(key)) = (&self.cache, &key) {
+            if let Some(hit) = shared.aliases.lock().ok().and_then(|m| m.get(key).cloned()) {
+                return Ok(hit);
+            }
+        }
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for p in self.packets()? {
+            for a in &p.aliases {
+                let ids = map.entry(a.value.clone()).or_default();
+                if !ids.contains(&p.id) {
+                    ids.push(p.id.clone());
+                }
+            }
+        }
+        let map = Arc::new(map);
+        if let (Some(shared), Some(key)) = (&self.cache, key) {
+            if let Ok(mut m) = shared.aliases.lock() {
+                m.insert(key, map.clone());
+            }
+        }
+        Ok(map)
+    }
+
+    /// The tree ids of the packet directories, when the source knows them: what the
+    /// index (and everything derived from the packet files) of this state is keyed by.
+    fn index_key(&self) -> Option<String> {
+        self.cache.as_ref()?;
+        top_dirs(self.policy.packet_dirs())
+            .iter()
+            .map(|d| self.files.dir_id(d).map(|id| format!("{d}={id}")))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.join("\n"))
+    }
+
     /// Resolves a packet reference as a change or a command names it: the exact identity;
     /// else a declared alias (`packet.pointers.aliases`); else, with
     /// `binding.resolve_prefixes`, a short id that is the prefix (up to a `-`) of exactly
@@ -262,19 +296,14 @@ impl<'a> Workspace<'a> {
         if let Some(p) = self.packet(reference)? {
             return Ok(Resolved::Found(p));
         }
-        let aliased: Vec<&Packet> = self
-            .packets()?
-            .iter()
-            .filter(|p| p.aliases.iter().any(|a| a.value == reference))
-            .collect();
-        match aliased.as_slice() {
-            [one] => return Ok(Resolved::Found(Arc::new((*one).clone()))),
-            [] => {}
-            many => {
-                return Ok(Resolved::Ambiguous(
-                    many.iter().map(|p| p.id.clone()).collect(),
-                ))
+        match self.aliases()?.get(reference).map(Vec::as_slice) {
+            Some([one]) => {
+                if let Some(p) = self.packet(one)? {
+                    return Ok(Resolved::Found(p));
+                }
             }
+            Some(many) if !many.is_empty() => return Ok(Resolved::Ambiguous(many.to_vec())),
+            _ => {}
         }
         if self.policy.binding.resolve_prefixes {
             let index = self.index()?;
