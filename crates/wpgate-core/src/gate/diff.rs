@@ -64,13 +64,10 @@ impl DiffRules {
             return;
         }
         packet::check_bound_state(packet, &self.active, out);
-        self.scope.check(&governed, packet, out);
         // Bound to a microtask: the paths the packet allows must also be the microtask's.
-        if let Some(mt) = binding
+        let mt = binding
             .and_then(|b| b.microtask.as_deref())
-            .and_then(|m| packet.microtask(m))
-        {
-            self.scope.check_microtask(&governed, packet, mt, out);
-        }
+            .and_then(|m| packet.microtask(m));
+        self.scope.check(&governed, packet, mt, out);
     }
 }

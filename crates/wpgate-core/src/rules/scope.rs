@@ -103,71 +103,66 @@ impl ScopeRules {
         compiled
     }
 
-    /// `scope.out-of-scope` for every governed path that `packet`'s scope allows but the
-    /// microtask's does not (the change is bound to the microtask).
-    pub fn check_microtask(
+    /// A microtask's own scope, compiled once per run.
+    fn microtask_scope(&self, mt: &Microtask) -> std::sync::Arc<(Scope, PathSet)> {
+        let inside: Vec<&str> = mt.in_scope_paths.iter().map(|f| f.value.as_str()).collect();
+        let outside: Vec<&str> = mt.out_of_scope.iter().map(|f| f.value.as_str()).collect();
+        let key = format!(
+            "mt\0{}\0{}\0{}",
+            mt.path,
+            inside.join("\n"),
+            outside.join("\n")
+        );
+        if let Some(hit) = self.scopes.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let compiled = std::sync::Arc::new((
+            Scope::new(&inside, &outside),
+            PathSet::from_globs::<&str>(&[]),
+        ));
+        if let Ok(mut m) = self.scopes.lock() {
+            m.insert(key, compiled.clone());
+        }
+        compiled
+    }
+
+    /// `scope.out-of-scope` for every governed path outside `packet`'s scope and, when the
+    /// change is bound to microtask `mt`, for every path the packet allows but the
+    /// microtask does not (a microtask narrows its packet, never widens it).
+    pub fn check(
         &self,
         governed: &[&FileChange],
         packet: &Packet,
-        mt: &Microtask,
+        mt: Option<&Microtask>,
         out: &mut Emitter,
     ) {
-        let compiled = self.scope_of(packet);
-        let (scope, always) = (&compiled.0, &compiled.1);
-        let inside: Vec<&str> = mt.in_scope_paths.iter().map(|f| f.value.as_str()).collect();
-        let outside: Vec<&str> = mt.out_of_scope.iter().map(|f| f.value.as_str()).collect();
-        let mt_scope = Scope::new(&inside, &outside);
-        for change in governed {
-            for path in change.paths() {
-                if self.is_exempt(path) || always.is_match(path) {
-                    continue;
-                }
-                if scope.verdict(path) != Verdict::In {
-                    continue; // reported against the packet
-                }
-                let why = match mt_scope.verdict(path) {
-                    Verdict::In => continue,
-                    Verdict::NotListed => "not in its scope".to_string(),
-                    Verdict::Excluded(e) => format!("matched by its OUT_OF_SCOPE entry `{e}`"),
-                };
-                out.emit(
-                    diag(
-                        "scope.out-of-scope",
-                        format!(
-                            "{path}: changed under microtask {} of {}, but {why}",
-                            mt.id, packet.id
-                        ),
-                    )
-                    .with_path(path)
-                    .with_wp(&packet.id)
-                    .with_help(format!(
-                        "{} lists its scope in {}; bind the change to the microtask that owns {path}, or to the packet alone",
-                        mt.id, mt.path
-                    )),
-                );
-            }
-        }
-    }
-
-    /// `scope.out-of-scope` for every governed path outside `packet`'s scope.
-    pub fn check(&self, governed: &[&FileChange], packet: &Packet, out: &mut Emitter) {
         if governed.is_empty() {
             return;
         }
         let compiled = self.scope_of(packet);
         let (scope, always) = (&compiled.0, &compiled.1);
+        let mt_scope = mt.map(|m| (m, self.microtask_scope(m)));
         for change in governed {
             for path in change.paths() {
                 if self.is_exempt(path) || always.is_match(path) {
                     continue;
                 }
-                let verdict = scope.verdict(path);
-                let why = match verdict {
-                    Verdict::In => continue,
-                    Verdict::NotListed => format!("not in IN_SCOPE_PATHS of {}", packet.id),
-                    Verdict::Excluded(e) => {
+                let why = match (scope.verdict(path), &mt_scope) {
+                    (Verdict::NotListed, _) => format!("not in IN_SCOPE_PATHS of {}", packet.id),
+                    (Verdict::Excluded(e), _) => {
                         format!("matched by OUT_OF_SCOPE entry `{e}` of {}", packet.id)
                     }
+                    (Verdict::In, None) => continue,
+                    (Verdict::In, Some((m, ms))) => match ms.0.verdict(path) {
+                        Verdict::In => continue,
+                        Verdict::NotListed => {
+                            format!("not in the scope of microtask {} of {}", m.id, packet.id)
+                        }
+                        Verdict::Excluded(e) => format!(
+                            "matched by OUT_OF_SCOPE entry `{e}` of microtask {} of {}",
+                            m.id, packet.id
+                        ),
+                    },
                 };
                 let what = match change.status {
                     ChangeStatus::Renamed if change.old_path.as_deref() == Some(path) => {
@@ -181,7 +176,13 @@ impl ScopeRules {
                 let mut d = diag("scope.out-of-scope", format!("{path}: {what}, but {why}"))
                     .with_path(path)
                     .with_wp(&packet.id);
-                if let Some(f) = packet.field_label("in_scope_paths") {
+                let in_packet = scope.verdict(path) == Verdict::In;
+                if let (true, Some((m, _))) = (in_packet, &mt_scope) {
+                    d = d.with_help(format!(
+                        "{} lists its scope in {}; bind the change to the microtask that owns {path}, or to the packet alone",
+                        m.id, m.path
+                    ));
+                } else if let Some(f) = packet.field_label("in_scope_paths") {
                     d = d.with_help(format!(
                         "{} lists its scope at {}:{}; move this change to the packet that owns {path}, or ask for a new packet",
                         packet.id, packet.path, f.line
