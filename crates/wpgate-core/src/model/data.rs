@@ -574,20 +574,8 @@ impl Json<'_> {
         } else {
             loop {
                 items.push(self.value(depth)?);
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b']') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    None => return Err(self.err(start, "unterminated array")),
-                    Some(_) => {
-                        return Err(self.err(
-                            self.pos,
-                            format!("expected ',' or ']' in an array, found {}", self.found()),
-                        ))
-                    }
+                if self.after_item(start, b']', "array")? {
+                    break;
                 }
             }
         }
@@ -595,6 +583,32 @@ impl Json<'_> {
             value: Value::Array(items),
             span: Span::new(start, self.pos),
         })
+    }
+
+    /// After an array item or object member: a `,` (more follow, `false`) or the closing
+    /// byte (`true`); anything else is an error, an end of text an unterminated `noun`
+    /// (`array`, `object`) opened at `start`.
+    fn after_item(&mut self, start: usize, close: u8, noun: &str) -> Result<bool, DataError> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            Some(c) if c == close => {
+                self.pos += 1;
+                Ok(true)
+            }
+            None => Err(self.err(start, format!("unterminated {noun}"))),
+            Some(_) => Err(self.err(
+                self.pos,
+                format!(
+                    "expected ',' or '{}' in an {noun}, found {}",
+                    close as char,
+                    self.found()
+                ),
+            )),
+        }
     }
 
     fn object(&mut self, depth: usize) -> Result<Node, DataError> {
@@ -639,20 +653,8 @@ impl Json<'_> {
                     key_span,
                     value,
                 });
-                self.skip_ws();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b'}') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    None => return Err(self.err(start, "unterminated object")),
-                    Some(_) => {
-                        return Err(self.err(
-                            self.pos,
-                            format!("expected ',' or '}}' in an object, found {}", self.found()),
-                        ))
-                    }
+                if self.after_item(start, b'}', "object")? {
+                    break;
                 }
             }
         }
