@@ -46,26 +46,6 @@ fn base() -> (TestRepo, String) {
     (r, head)
 }
 
-fn judge(r: &TestRepo, base: &str, msg: &str, files: &[(&str, &str)]) -> Vec<String> {
-    r.commit_files(msg, files);
-    let out = wpgate(&r.path)
-        .args([
-            "check",
-            "--range",
-            &format!("{base}..HEAD"),
-            "--format",
-            "json",
-        ])
-        .output()
-        .expect("run");
-    assert_ne!(code(&out), 2, "{}", text(&out));
-    let mut rules = error_rules(&json(&out));
-    rules.sort();
-    rules.dedup();
-    r.git(&["reset", "-q", "--hard", base]);
-    rules
-}
-
 #[test]
 fn honest_work_under_a_structured_packet_and_its_microtask_passes() {
     let (r, b) = base();
@@ -74,7 +54,7 @@ fn honest_work_under_a_structured_packet_and_its_microtask_passes() {
         "feat(WP-1-Data): buffer",     // alias
         "WP-1-Data-v1 MT-001: buffer", // microtask
     ] {
-        let rules = judge(
+        let rules = range_errors(
             &r,
             &b,
             msg,
@@ -88,7 +68,7 @@ fn honest_work_under_a_structured_packet_and_its_microtask_passes() {
 fn editing_a_locked_contract_is_a_lock_violation_but_its_status_is_not() {
     let (r, b) = base();
     let wider = CONTRACT.replace(r#""in": ["src/data/**"]"#, r#""in": ["src/**"]"#);
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &b,
         "gov: widen",
@@ -100,7 +80,7 @@ fn editing_a_locked_contract_is_a_lock_violation_but_its_status_is_not() {
     );
     // The same key order, other whitespace: no edit of the locked content.
     let reformatted = CONTRACT.replace("\n  ", "\n    ");
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &b,
         "gov: fmt",
@@ -108,7 +88,7 @@ fn editing_a_locked_contract_is_a_lock_violation_but_its_status_is_not() {
     );
     assert!(rules.is_empty(), "{rules:?}");
     let done = CONTRACT.replace("In Progress", "Done");
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &b,
         "gov: done",
@@ -121,7 +101,7 @@ fn editing_a_locked_contract_is_a_lock_violation_but_its_status_is_not() {
 fn a_widened_contract_in_the_change_grants_nothing() {
     let (r, b) = base();
     let wider = CONTRACT.replace(r#""in": ["src/data/**"]"#, r#""in": ["src/**"]"#);
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &b,
         "feat(WP-1-Data-v1): jobs",
@@ -142,7 +122,7 @@ fn a_projection_or_twin_added_by_the_change_is_never_a_second_packet() {
     let wide_md = "# WP-1-Data-v1\n- TASK_ID: WP-1-Data-v1\n- STATUS: In Progress\n\
                    - IN_SCOPE_PATHS:\n  - src/**\n- OUT_OF_SCOPE:\n  - docs/\n";
     for path in ["gov/tp/WP-1-Data-v1/packet.md", "gov/tp/WP-1-Data-v1.md"] {
-        let rules = judge(
+        let rules = range_errors(
             &r,
             &b,
             "feat(WP-1-Data-v1): jobs",
@@ -162,7 +142,7 @@ fn a_projection_or_twin_added_by_the_change_is_never_a_second_packet() {
 fn a_microtask_binding_narrows_and_never_widens() {
     let (r, b) = base();
     // Inside the packet, outside MT-001.
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &b,
         "WP-1-Data-v1 MT-001: other",
@@ -174,7 +154,7 @@ fn a_microtask_binding_narrows_and_never_widens() {
     );
     // A microtask the change widens to the whole tree still lives in its packet.
     let wide_mt = MT.replace("src/data/buffer.rs", "src/**");
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &b,
         "WP-1-Data-v1 MT-001: jobs",
@@ -188,7 +168,7 @@ fn a_microtask_binding_narrows_and_never_widens() {
         "{rules:?}"
     );
     // The packet's OUT_OF_SCOPE holds under any microtask.
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &b,
         "WP-1-Data-v1 MT-001: secret",
@@ -205,7 +185,7 @@ fn a_new_packet_sharing_a_prefix_in_the_change_changes_nothing() {
     let (r, b) = base();
     // A new packet in the change makes `WP-1-Data` no more ambiguous than the base says.
     let other = CONTRACT.replace("WP-1-Data-v1", "WP-1-Data-v2");
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &b,
         "feat(WP-1-Data): buffer",

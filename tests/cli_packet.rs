@@ -6,29 +6,7 @@ use common::*;
 use std::path::{Path, PathBuf};
 
 fn corpus() -> Option<PathBuf> {
-    let mut d = Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
-    loop {
-        let c = d.join("shared/corpus/handshake-2026-01-01");
-        if c.is_dir() {
-            return Some(c);
-        }
-        if !d.pop() {
-            return None;
-        }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
+    corpus_dir("handshake-2026-01-01")
 }
 
 /// A git repository holding a copy of the corpus (the corpus itself is read-only input).

@@ -7,38 +7,12 @@
 mod common;
 
 use common::*;
-use std::path::{Path, PathBuf};
-
-fn corpus(name: &str) -> Option<PathBuf> {
-    let mut d = Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
-    loop {
-        let c = d.join("shared/corpus").join(name);
-        if c.is_dir() {
-            return Some(c);
-        }
-        if !d.pop() {
-            return None;
-        }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
+use std::path::PathBuf;
 
 const PROFILE: &str = include_str!("../examples/policies/handshake-2026-06.toml");
 
 fn repo(name: &str, profile: bool) -> Option<(TestRepo, PathBuf)> {
-    let Some(src) = corpus(name) else {
+    let Some(src) = corpus_dir(name) else {
         eprintln!("corpus {name} not present; skipped");
         return None;
     };
@@ -253,25 +227,6 @@ fn june_board_has_no_false_missing_packet_and_the_spec_is_the_bundle() {
     }
 }
 
-/// A commit on top of the June snapshot, checked as CI would (`--range BASE..HEAD`).
-fn judge(r: &TestRepo, base: &str, msg: &str, files: &[(&str, &str)]) -> Vec<String> {
-    r.commit_files(msg, files);
-    let out = wpgate(&r.path)
-        .args([
-            "check",
-            "--range",
-            &format!("{base}..HEAD"),
-            "--format",
-            "json",
-        ])
-        .output()
-        .expect("run");
-    assert_ne!(code(&out), 2, "{}", text(&out));
-    let rules = error_rules(&json(&out));
-    r.git(&["reset", "-q", "--hard", base]);
-    rules
-}
-
 #[test]
 fn june_commits_bind_by_short_id_and_microtask() {
     let Some((r, _)) = repo("handshake-2026-06-22", true) else {
@@ -284,7 +239,7 @@ fn june_commits_bind_by_short_id_and_microtask() {
         "feat(WP-KERNEL-012): MT-001 text buffer",
         "WP-KERNEL-012 MT-001: text buffer",
     ] {
-        let rules = judge(&r, &base, msg, &[(code_file, "pub struct Buffer;\n")]);
+        let rules = range_errors(&r, &base, msg, &[(code_file, "pub struct Buffer;\n")]);
         assert!(
             !rules
                 .iter()
@@ -293,7 +248,7 @@ fn june_commits_bind_by_short_id_and_microtask() {
         );
     }
     // In the packet's scope (src/frontend/**) but not in MT-001's.
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &base,
         "feat(WP-KERNEL-012): MT-001 sneak",
@@ -307,7 +262,7 @@ fn june_commits_bind_by_short_id_and_microtask() {
         "{rules:?}"
     );
     // Without a microtask, the packet's scope applies.
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &base,
         "feat(WP-KERNEL-012): shell glue",
@@ -321,7 +276,7 @@ fn june_commits_bind_by_short_id_and_microtask() {
         "{rules:?}"
     );
     // A microtask the packet does not have.
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &base,
         "WP-KERNEL-012 MT-999: x",
@@ -332,7 +287,7 @@ fn june_commits_bind_by_short_id_and_microtask() {
         "{rules:?}"
     );
     // A stub is known but authorises nothing.
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &base,
         "feat(WP-1-AI-Job-Model-v4): jobs",
@@ -347,7 +302,7 @@ fn june_commits_bind_by_short_id_and_microtask() {
         "{rules:?}"
     );
     // `WP-1-ACE` is the prefix of three packets: ambiguous, never a guess.
-    let rules = judge(
+    let rules = range_errors(
         &r,
         &base,
         "feat(WP-1-ACE): x",

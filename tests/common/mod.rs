@@ -472,3 +472,56 @@ pub fn everywhere(g: &Gated, msg: &str, env: &[(&str, &str)], expect: &[&str]) -
     }
     sha
 }
+
+// ---------------------------------------------------------------------------------------
+// Real input and range verdicts (tests/cli_packet.rs, corpus_layouts.rs, attack_data.rs).
+
+/// A snapshot of `../shared/corpus/` (`handshake-2026-01-01`, …), when present.
+pub fn corpus_dir(name: &str) -> Option<std::path::PathBuf> {
+    let mut d = Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf();
+    loop {
+        let c = d.join("shared/corpus").join(name);
+        if c.is_dir() {
+            return Some(c);
+        }
+        if !d.pop() {
+            return None;
+        }
+    }
+}
+
+/// Copies a directory tree (the corpus is read-only input; tests work on a copy).
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Commits `files` with `msg` on top of `base`, returns the error rule ids (sorted,
+/// deduplicated) of `check --range BASE..HEAD` (the CI verdict), and resets to `base`.
+pub fn range_errors(r: &TestRepo, base: &str, msg: &str, files: &[(&str, &str)]) -> Vec<String> {
+    r.commit_files(msg, files);
+    let out = wpgate(&r.path)
+        .args([
+            "check",
+            "--range",
+            &format!("{base}..HEAD"),
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    assert_ne!(code(&out), 2, "{}", text(&out));
+    let mut rules = error_rules(&json(&out));
+    rules.sort();
+    rules.dedup();
+    r.git(&["reset", "-q", "--hard", base]);
+    rules
+}
