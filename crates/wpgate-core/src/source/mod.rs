@@ -84,7 +84,7 @@ pub struct ParseCache {
     /// Packet directories' tree ids → the packet index.
     pub(crate) indexes: Mutex<HashMap<String, Arc<crate::model::packet::discovery::Index>>>,
     /// Packet directories' tree ids → alias → packet ids.
-    pub(crate) aliases: Mutex<HashMap<String, Arc<HashMap<String, Vec<String>>>>>,
+    pub(crate) aliases: Mutex<HashMap<String, Arc<AliasMap>>>,
 }
 
 impl ParseCache {
@@ -104,3 +104,6 @@ impl ParseCache {
         }
     }
 }
+
+/// Alias → the ids of the packets that declare it.
+pub(crate) type AliasMap = HashMap<String, Vec<String>>;

@@ -251,14 +251,14 @@ impl<'a> Workspace<'a> {
     /// Alias → the ids of the packets that declare it. Reading aliases parses every
     /// packet, so the map is built once per packet-directory state and run (a range
     /// whose commits name short ids shares it).
-    fn aliases(&self) -> Result<Arc<HashMap<String, Vec<String>>>, Error> {
+    fn aliases(&self) -> Result<Arc<super::AliasMap>, Error> {
         let key = self.index_key();
         if let (Some(shared), Some(key)) = (&self.cache, &key) {
             if let Some(hit) = shared.aliases.lock().ok().and_then(|m| m.get(key).cloned()) {
                 return Ok(hit);
             }
         }
-        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        let mut map = super::AliasMap::new();
         for p in self.packets()? {
             for a in &p.aliases {
                 let ids = map.entry(a.value.clone()).or_default();
