@@ -4,14 +4,19 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use std::collections::HashMap;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceSpan, SpanContents,
+};
 
 use super::{Diagnostic, Report, Severity};
 
 struct MietteDiag<'a> {
     d: &'a Diagnostic,
     code: String,
-    src: Option<NamedSource<Arc<str>>>,
+    src: Option<Window>,
     label: Option<LabeledSpan>,
 }
 
@@ -80,6 +85,89 @@ impl miette::Diagnostic for MietteDiag<'_> {
     }
 }
 
+/// The few lines of a source text around one finding's span, which is all miette reads
+/// to render it. Handing miette the whole text made every finding cost a scan of its
+/// file from the start (hundreds of findings on one board: quadratic). The window starts
+/// at a line start; `line0` is its first line's index in the whole text, so line numbers
+/// and columns come out as for the whole text.
+struct Window {
+    name: String,
+    text: Arc<str>,
+    lo: usize,
+    hi: usize,
+    line0: usize,
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let bytes = self
+            .text
+            .as_bytes()
+            .get(self.lo..self.hi)
+            .ok_or(MietteError::OutOfBounds)?;
+        let off = span
+            .offset()
+            .checked_sub(self.lo)
+            .ok_or(MietteError::OutOfBounds)?;
+        let c = miette::SourceCode::read_span(
+            bytes,
+            &SourceSpan::new(off.into(), span.len()),
+            before,
+            after,
+        )?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            c.data(),
+            SourceSpan::new((c.span().offset() + self.lo).into(), c.span().len()),
+            c.line() + self.line0,
+            c.column(),
+            c.line_count() + self.line0,
+        )))
+    }
+}
+
+/// Offsets where lines start, with the line breaks miette honours (LF, CRLF, lone CR).
+fn line_starts(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut out = vec![0];
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\r' if b.get(i + 1) == Some(&b'\n') => {
+                i += 2;
+                out.push(i);
+            }
+            b'\r' | b'\n' => {
+                i += 1;
+                out.push(i);
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// The window of `text` around `start..start+len`: from two lines before the span's first
+/// line to two lines after its last (miette shows one line of context each side).
+fn window(path: &str, text: &Arc<str>, starts: &[usize], start: usize, len: usize) -> Window {
+    let line_of = |o: usize| starts.partition_point(|&s| s <= o).saturating_sub(1);
+    let first = line_of(start).saturating_sub(2);
+    let last = line_of((start + len).saturating_sub(1).max(start));
+    let hi = starts.get(last + 3).copied().unwrap_or(text.len());
+    Window {
+        name: path.to_string(),
+        text: text.clone(),
+        lo: starts.get(first).copied().unwrap_or(0),
+        hi: hi.max(start + len).min(text.len()),
+        line0: first,
+    }
+}
+
 /// Byte span of 1-based line `line` in `text` (without its line break).
 fn line_span(text: &str, line: usize) -> Option<(usize, usize)> {
     let mut start = 0;
@@ -104,6 +192,7 @@ fn render_all(report: &Report, diags: &[Diagnostic], color: bool) -> String {
         .with_context_lines(1)
         .with_width(100);
     let mut out = String::new();
+    let mut starts: HashMap<&str, Vec<usize>> = HashMap::new();
     for d in diags {
         let code = match &d.code {
             Some(c) => format!("{} [{c}]", d.rule),
@@ -122,8 +211,11 @@ fn render_all(report: &Report, diags: &[Diagnostic], color: bool) -> String {
                             Severity::Note => "note",
                             _ => "here",
                         };
+                        let starts = starts
+                            .entry(path.as_str())
+                            .or_insert_with(|| line_starts(text));
                         (
-                            Some(NamedSource::new(path, text.clone())),
+                            Some(window(path, text, starts, start, len)),
                             Some(LabeledSpan::new(Some(label_text.into()), start, len)),
                         )
                     }
@@ -178,4 +270,56 @@ pub fn human(report: &Report, color: bool) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Span;
+
+    /// Renders one finding at `start..start+len` of `text` through `src`.
+    fn render(src: Window, start: usize, len: usize) -> String {
+        let d = Diagnostic::new("x.y", Severity::Error, "m").at(
+            "f.md",
+            1,
+            Span::new(start, start + len),
+        );
+        let md = MietteDiag {
+            d: &d,
+            code: "x.y".into(),
+            src: Some(src),
+            label: Some(LabeledSpan::new(Some("here".into()), start, len)),
+        };
+        let mut buf = String::new();
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .with_context_lines(1)
+            .with_width(100)
+            .render_report(&mut buf, &md)
+            .expect("render");
+        buf
+    }
+
+    #[test]
+    fn a_window_renders_like_the_whole_text_whatever_the_line_breaks() {
+        let text: Arc<str> =
+            Arc::from("one\ntwo\r\nthree\rfour\n\nsix seven\r\neight\nnine\rten\n".to_string());
+        let starts = line_starts(&text);
+        for start in 0..text.len() {
+            for len in [0, 1, 3, 9] {
+                if start + len > text.len() {
+                    continue;
+                }
+                let whole = Window {
+                    name: "f.md".into(),
+                    text: text.clone(),
+                    lo: 0,
+                    hi: text.len(),
+                    line0: 0,
+                };
+                let a = render(whole, start, len);
+                let b = render(window("f.md", &text, &starts, start, len), start, len);
+                assert_eq!(a, b, "span {start}+{len}");
+            }
+        }
+    }
 }
