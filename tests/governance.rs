@@ -657,6 +657,13 @@ fn a_spec_bundle_is_checked_named_and_frozen() {
         text.contains("spec/v01.003/modules/02-architecture.md:10: All database access MUST"),
         "{text}"
     );
+    // `trace` names the module file and its own line, like `spec requirements`.
+    let out = wpgate(&r.path).args(["trace", WP]).output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("spec/v01.003/modules/02-architecture.md:10:"),
+        "{text}"
+    );
     // An anchor into the right module resolves; into another module it does not.
     edit(
         &r,

@@ -591,8 +591,11 @@ pub fn requirements(index: &SpecIndex, text: &str, section: &str) -> Vec<(usize,
 pub struct TraceRow {
     /// The anchor number (`2.3.12.3`).
     pub anchor: String,
-    /// Spec line of the requirement.
+    /// Spec line of the requirement (in [`TraceRow::path`] when set).
     pub line: usize,
+    /// The spec file the line is in, when the spec is a bundle of modules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     pub sentence: String,
     /// The DONE_MEANS item mapped to it, or `None` (unmapped).
     pub done_means: Option<String>,
@@ -665,6 +668,7 @@ pub fn trace(packet: &Packet, index: &SpecIndex, text: &str) -> Vec<TraceRow> {
             rows.push(TraceRow {
                 anchor: num.clone(),
                 line,
+                path: None,
                 sentence,
                 done_means: mapped,
             });

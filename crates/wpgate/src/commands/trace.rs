@@ -15,7 +15,15 @@ pub fn run(ctx: &Ctx, wp: &str) -> Result<u8, Error> {
     let Some(spec) = wpgate_core::rules::spec::load(&ws)? else {
         return Err(Error::Usage("no current spec".into()));
     };
-    let rows = wpgate_core::model::spec::trace(&packet, &spec.index, &spec.text);
+    let mut rows = wpgate_core::model::spec::trace(&packet, &spec.index, &spec.text);
+    // A bundle's lines are those of its modules.
+    if spec.bundle.is_some() {
+        for r in &mut rows {
+            let (file, line) = spec.location(r.line);
+            r.path = Some(file.to_string());
+            r.line = line;
+        }
+    }
     let unmapped = rows.iter().filter(|r| r.done_means.is_none()).count();
     if ctx.format == Format::Json {
         println!(
@@ -27,7 +35,7 @@ pub fn run(ctx: &Ctx, wp: &str) -> Result<u8, Error> {
             println!(
                 "§{} {}:{}: {}\n    -> {}",
                 r.anchor,
-                spec.path,
+                r.path.as_deref().unwrap_or(&spec.path),
                 r.line,
                 r.sentence,
                 r.done_means.as_deref().unwrap_or("unmapped")
