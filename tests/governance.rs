@@ -657,6 +657,24 @@ fn a_spec_bundle_is_checked_named_and_frozen() {
         text.contains("spec/v01.003/modules/02-architecture.md:10: All database access MUST"),
         "{text}"
     );
+    // A newer bundle beside the current one: SPEC_CURRENT is not the latest.
+    r.write(
+        "spec/v01.004/manifest.json",
+        "{\n  \"modules\": [{\"path\": \"modules/01-vision.md\"}]\n}\n",
+    );
+    r.write("spec/v01.004/modules/01-vision.md", "# 1. Vision\n");
+    let (code, v) = run(&r, &["spec", "check"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        rules(&v),
+        vec![("spec.not-latest".into(), "error".into())],
+        "{v:#}"
+    );
+    assert!(
+        v.to_string().contains("spec/v01.004/manifest.json"),
+        "{v:#}"
+    );
+    std::fs::remove_dir_all(r.path.join("spec/v01.004")).expect("rm");
     // `trace` names the module file and its own line, like `spec requirements`.
     let out = wpgate(&r.path).args(["trace", WP]).output().expect("run");
     let text = String::from_utf8_lossy(&out.stdout);

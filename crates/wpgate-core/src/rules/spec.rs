@@ -782,7 +782,33 @@ pub fn check_current(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
             );
             return Ok(());
         }
-        Current::Bundle(Ok(_)) => return Ok(()),
+        Current::Bundle(Ok(plan)) => {
+            if let Some(newer) = newer_bundle(ws, &plan.manifest)? {
+                let text = ws.text(&cur_path)?;
+                let (line, span) = text
+                    .as_ref()
+                    .and_then(|t| {
+                        let at = t.text.find(plan.manifest.as_str())?;
+                        Some((
+                            crate::text::line_of(&t.text, at),
+                            Span::new(at, at + plan.manifest.len()),
+                        ))
+                    })
+                    .unwrap_or((1, Span::new(0, 0)));
+                out.emit(
+                    diag(
+                        "spec.not-latest",
+                        format!(
+                            "{cur_path} names the bundle `{}` but a newer version exists: {newer}",
+                            plan.manifest
+                        ),
+                    )
+                    .at(&cur_path, line, span)
+                    .with_help(format!("point {cur_path} at `{newer}`")),
+                );
+            }
+            return Ok(());
+        }
         Current::Bundle(Err(u)) => {
             let mut d = diag("spec.current-missing", u.message).at(&u.path, u.line, u.span);
             if let Some(h) = u.help {
@@ -860,6 +886,47 @@ pub fn check_current(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
         );
     }
     Ok(())
+}
+
+/// A newer version of a bundle: the same manifest file in a sibling directory whose name
+/// has the same stem and a higher version (`master-spec-v02.196/…` beside
+/// `master-spec-v02.195/…`). Versions compare numerically, like spec files.
+fn newer_bundle(ws: &Workspace, manifest: &str) -> Result<Option<String>, Error> {
+    let mut parts = manifest.rsplitn(3, '/');
+    let (Some(file), Some(dir), parent) = (parts.next(), parts.next(), parts.next()) else {
+        return Ok(None);
+    };
+    let Some(cur) = parse_spec_version(&format!("bundle-{dir}.md")) else {
+        return Ok(None);
+    };
+    let parent = parent.unwrap_or("");
+    let mut newest: Option<(Vec<u64>, String)> = None;
+    for f in ws.files.list(parent)? {
+        let rest = if parent.is_empty() {
+            f.as_str()
+        } else {
+            match f.strip_prefix(parent).and_then(|r| r.strip_prefix('/')) {
+                Some(r) => r,
+                None => continue,
+            }
+        };
+        let Some((d, name)) = rest.split_once('/') else {
+            continue;
+        };
+        if name != file {
+            continue;
+        }
+        let Some(v) = parse_spec_version(&format!("bundle-{d}.md")) else {
+            continue;
+        };
+        if v.stem == cur.stem
+            && v.version > cur.version
+            && newest.as_ref().is_none_or(|(nv, _)| &v.version > nv)
+        {
+            newest = Some((v.version, f.clone()));
+        }
+    }
+    Ok(newest.map(|(_, f)| f))
 }
 
 /// Compiles `spec.non_main_body_titles`.
