@@ -304,11 +304,141 @@ pub fn run(
     }
     if corpus {
         run_corpus(&exe, runs)?;
+        run_corpus_06(&exe, runs)?;
+        run_layout(&exe, runs)?;
     }
     Ok(())
 }
 
 const CORPUS: &str = "/work/shared/corpus/handshake-2026-01-01";
+const CORPUS_06: &str = "/work/shared/corpus/handshake-2026-06-22";
+
+/// A copy of corpus snapshot `src` (plus `extra` files) as a git repository in the bench
+/// directory `name`, made once.
+fn corpus_repo(src: &Path, name: &str, extra: &[(&str, &str)]) -> Result<PathBuf, String> {
+    let dir = crate::bench_dir().join(name);
+    if !dir.join(".git").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_dir(src, &dir)?;
+        for (path, text) in extra {
+            std::fs::write(dir.join(path), text).map_err(|e| format!("{path}: {e}"))?;
+        }
+        gen::run_git(&dir, &["init", "-q", "-b", "main"])?;
+        gen::run_git(&dir, &["add", "-A"])?;
+        gen::run_git(
+            &dir,
+            &["commit", "-q", "--no-verify", "-m", "corpus snapshot"],
+        )?;
+    }
+    Ok(dir)
+}
+
+fn wpgate_case(case: &'static str, exe: &Path, args: &[&str]) -> Case {
+    Case {
+        case,
+        program: exe.to_path_buf(),
+        args: args.iter().map(|x| x.to_string()).collect(),
+        label: format!("wpgate {}", args.join(" ")),
+    }
+}
+
+/// The 2026-06 snapshot (folder packets, microtasks, stubs, a spec bundle) under the
+/// profile `examples/policies/handshake-2026-06.toml`.
+fn run_corpus_06(exe: &Path, runs: usize) -> Result<(), String> {
+    let src = std::env::var_os("WPGATE_BENCH_CORPUS_06")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(CORPUS_06));
+    if !src.is_dir() {
+        eprintln!("corpus {} not found: skipped", src.display());
+        return Ok(());
+    }
+    let profile = crate::workspace_root().join("examples/policies/handshake-2026-06.toml");
+    let profile =
+        std::fs::read_to_string(&profile).map_err(|e| format!("{}: {e}", profile.display()))?;
+    let dir = corpus_repo(&src, "corpus-06", &[("wpgate.toml", &profile)])?;
+    let files: usize = gen::run_git(&dir, &["ls-files"])?.lines().count();
+    let size = Size {
+        name: "corpus-06".into(),
+        files,
+        commits: 0,
+        packets: 12,
+        spec_bytes: 4_800_000,
+        out_of_scope_share: 0.0,
+    };
+    eprintln!("measuring the 2026-06 corpus ({runs} runs after a warm-up)");
+    let cases = vec![
+        wpgate_case("repo", exe, &["check", "--repo"]),
+        wpgate_case("packets", exe, &["packet", "check", "--all"]),
+        wpgate_case("list", exe, &["packet", "list"]),
+    ];
+    let rows = measure_cases(&size, files, &dir, "", &cases, runs);
+    save("corpus-06", &rows)
+}
+
+/// A synthetic folder layout: 1,400 flat packets and 800 folder packets (`packet.json` +
+/// `packet.md`), 3,000 packet files, and 1,600 microtasks (8 in each of 200 folders).
+/// `packet check ONE` is discovery plus one packet; `packet list` reads them all.
+fn run_layout(exe: &Path, runs: usize) -> Result<(), String> {
+    let dir = crate::bench_dir().join("layout");
+    if !dir.join(".git").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let gov = dir.join("gov");
+        let w = |p: PathBuf, t: String| {
+            std::fs::write(&p, t).map_err(|e| format!("{}: {e}", p.display()))
+        };
+        std::fs::create_dir_all(&gov).map_err(|e| format!("{}: {e}", gov.display()))?;
+        w(
+            dir.join("wpgate.toml"),
+            "[layout]\npacket_roots = [{ kind = \"active\", include = [\"gov/WP-*/packet.json\", \"gov/WP-*/packet.md\", \"gov/WP-*.md\"] }]\n".into(),
+        )?;
+        for i in 0..1400 {
+            w(
+                gov.join(format!("WP-1-Flat-{i:04}.md")),
+                format!("# WP-1-Flat-{i:04}\n- TASK_ID: WP-1-Flat-{i:04}\n- STATUS: Ready for Dev\n- IN_SCOPE_PATHS:\n  - src/f{i}/mod.rs\n"),
+            )?;
+        }
+        for i in 0..800 {
+            let id = format!("WP-2-Folder-{i:04}");
+            let d = gov.join(&id);
+            std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+            w(
+                d.join("packet.json"),
+                format!("{{\"id\": \"{id}\", \"status\": \"Ready for Dev\", \"scope\": {{\"in\": [\"src/d{i}/**\"], \"out\": [\"docs/\"]}}}}\n"),
+            )?;
+            w(
+                d.join("packet.md"),
+                format!("# {id}\n- STATUS: Ready for Dev\n"),
+            )?;
+            if i < 200 {
+                for m in 0..8 {
+                    w(
+                        d.join(format!("MT-{m:03}.json")),
+                        format!("{{\"id\": \"MT-{m:03}\", \"status\": \"PENDING\", \"scope\": {{\"in\": [\"src/d{i}/m{m}.rs\"]}}}}\n"),
+                    )?;
+                }
+            }
+        }
+        gen::run_git(&dir, &["init", "-q", "-b", "main"])?;
+        gen::run_git(&dir, &["add", "-A"])?;
+        gen::run_git(&dir, &["commit", "-q", "--no-verify", "-m", "layout"])?;
+    }
+    let files: usize = gen::run_git(&dir, &["ls-files"])?.lines().count();
+    let size = Size {
+        name: "layout".into(),
+        files,
+        commits: 0,
+        packets: 2200,
+        spec_bytes: 0,
+        out_of_scope_share: 0.0,
+    };
+    eprintln!("measuring the synthetic packet layout ({runs} runs after a warm-up)");
+    let cases = vec![
+        wpgate_case("packet-one", exe, &["packet", "check", "WP-2-Folder-0100"]),
+        wpgate_case("list", exe, &["packet", "list"]),
+    ];
+    let rows = measure_cases(&size, files, &dir, "", &cases, runs);
+    save("layout", &rows)
+}
 
 fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
@@ -337,17 +467,7 @@ fn run_corpus(exe: &Path, runs: usize) -> Result<(), String> {
         eprintln!("corpus {} not found: skipped", src.display());
         return Ok(());
     }
-    let dir = crate::bench_dir().join("corpus");
-    if !dir.join(".git").exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-        copy_dir(&src, &dir)?;
-        gen::run_git(&dir, &["init", "-q", "-b", "main"])?;
-        gen::run_git(&dir, &["add", "-A"])?;
-        gen::run_git(
-            &dir,
-            &["commit", "-q", "--no-verify", "-m", "corpus snapshot"],
-        )?;
-    }
+    let dir = corpus_repo(&src, "corpus", &[])?;
     let files: usize = gen::run_git(&dir, &["ls-files"])?.lines().count();
     let size = Size {
         name: "corpus".into(),
@@ -372,6 +492,11 @@ fn run_corpus(exe: &Path, runs: usize) -> Result<(), String> {
             args: s(&["packet", "check", "--all"]),
             label: "wpgate packet check --all".into(),
         },
+        wpgate_case(
+            "packet-one",
+            exe,
+            &["packet", "check", "WP-1-Storage-Foundation-20251228"],
+        ),
     ];
     let rows = measure_cases(&size, files, &dir, "", &cases, runs);
     save("corpus", &rows)

@@ -342,8 +342,8 @@ impl Default for PacketPolicy {
             min_dir_depth: 3,
             id_pattern: r"^WP-[0-9A-Za-z]+-[A-Za-z0-9][A-Za-z0-9._-]*$".into(),
             identity: "name".into(),
-            folder_files: v(&["packet.toml", "packet.json", "packet.md"]),
-            id_suffixes: v(&[".contract.toml", ".contract.json", ".toml", ".json", ".md"]),
+            folder_files: v(DEFAULT_FOLDER_FILES),
+            id_suffixes: v(DEFAULT_ID_SUFFIXES),
             projections: true,
             structured_required_fields: v(&[
                 "task_id",
@@ -358,6 +358,12 @@ impl Default for PacketPolicy {
         }
     }
 }
+
+/// Default `packet.folder_files`.
+pub const DEFAULT_FOLDER_FILES: &[&str] = &["packet.toml", "packet.json", "packet.md"];
+/// Default `packet.id_suffixes`.
+pub const DEFAULT_ID_SUFFIXES: &[&str] =
+    &[".contract.toml", ".contract.json", ".toml", ".json", ".md"];
 
 /// JSON pointers (RFC 6901) of a structured packet's fields, by the canonical names of
 /// `[packet.fields]`; each lists candidates, the first present wins. The default is

@@ -159,11 +159,14 @@ pub fn check(ws: &Workspace, out: &mut Emitter) -> Result<(), Error> {
 
 /// `board.status-mismatch`, `board.missing-packet`, `board.unlisted-packet`.
 pub fn check_board(board: &Board, packets: &[Packet], policy: &BoardPolicy, out: &mut Emitter) {
-    let find = |id: &str| {
-        packets
-            .iter()
-            .find(|p| packet_ids(p).iter().any(|x| x == id))
-    };
+    // Every id a packet is known by, once (the board lists hundreds of entries).
+    let mut known: std::collections::HashMap<String, &Packet> = std::collections::HashMap::new();
+    for p in packets {
+        for id in packet_ids(p) {
+            known.entry(id).or_insert(p);
+        }
+    }
+    let find = |id: &str| known.get(id).copied();
     for e in &board.entries {
         let status = entry_status(e, policy);
         match find(&e.id) {

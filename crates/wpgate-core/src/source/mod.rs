@@ -79,28 +79,31 @@ pub(crate) fn check_size(path: &str, len: u64, max_bytes: u64) -> Result<(), Err
 pub struct ParseCache {
     /// Blob id → decoded text.
     texts: Mutex<HashMap<String, TextFile>>,
-    /// (blob id, path) → parsed packet.
-    packets: Mutex<HashMap<(String, String), Packet>>,
+    /// (blob ids of a packet's files, contract path) → the packet read from them.
+    packets: Mutex<HashMap<(String, String), Arc<Packet>>>,
     /// Packet directories' tree ids → the packet index.
     pub(crate) indexes: Mutex<HashMap<String, Arc<crate::model::packet::discovery::Index>>>,
+    /// Packet directories' tree ids → every packet of that state.
+    pub(crate) lists: Mutex<HashMap<String, Arc<Vec<Packet>>>>,
     /// Packet directories' tree ids → alias → packet ids.
     pub(crate) aliases: Mutex<HashMap<String, Arc<AliasMap>>>,
 }
 
 impl ParseCache {
-    /// A packet parsed earlier in this run from blob `blob` at `path`.
-    pub fn packet(&self, blob: &str, path: &str) -> Option<Packet> {
+    /// A packet read earlier in this run from the files with blob ids `blobs` (contract at
+    /// `path`).
+    pub fn packet(&self, blobs: &str, path: &str) -> Option<Arc<Packet>> {
         self.packets
             .lock()
             .ok()?
-            .get(&(blob.to_string(), path.to_string()))
+            .get(&(blobs.to_string(), path.to_string()))
             .cloned()
     }
 
-    /// Remembers a parsed packet (see [`ParseCache::packet`]).
-    pub fn store_packet(&self, blob: &str, packet: &Packet) {
+    /// Remembers a packet (see [`ParseCache::packet`]).
+    pub fn store_packet(&self, blobs: &str, packet: &Arc<Packet>) {
         if let Ok(mut m) = self.packets.lock() {
-            m.insert((blob.to_string(), packet.path.clone()), packet.clone());
+            m.insert((blobs.to_string(), packet.path.clone()), packet.clone());
         }
     }
 }

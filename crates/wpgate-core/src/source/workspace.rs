@@ -134,7 +134,7 @@ impl<'a> Workspace<'a> {
     /// policy's pointers), its identity and kind, its projection and twins, its
     /// microtasks, with the scope path aliases applied. Parsed once per run for the same
     /// file versions.
-    pub fn load(&self, e: &Entry) -> Result<Packet, Error> {
+    pub fn load(&self, e: &Entry) -> Result<Arc<Packet>, Error> {
         let key = self.cache.as_ref().and_then(|_| {
             e.files()
                 .map(|f| self.files.blob_id(f))
@@ -186,6 +186,7 @@ impl<'a> Workspace<'a> {
             p.microtasks.push(task);
         }
         apply_path_aliases(&mut p, &self.policy.scope.path_aliases);
+        let p = Arc::new(p);
         if let (Some(shared), Some(key)) = (&self.cache, key) {
             shared.store_packet(&key, &p);
         }
@@ -195,14 +196,22 @@ impl<'a> Workspace<'a> {
     /// All packets, parsed once.
     pub fn packets(&self) -> Result<&[Packet], Error> {
         let res = self.packets.get_or_init(|| {
+            // The same packet directories (same tree ids): the list read for an earlier
+            // source of this run (the commit before, the trusted base) is reused.
+            let key = self.index_key();
+            if let (Some(shared), Some(key)) = (&self.cache, &key) {
+                if let Some(hit) = shared.lists.lock().ok().and_then(|l| l.get(key).cloned()) {
+                    return Ok(hit);
+                }
+            }
             let index = self.index().map_err(|e| e.to_string())?;
             let one = |e: &Entry| -> Result<Packet, String> {
-                if let Ok(cache) = self.loaded.lock() {
-                    if let Some(hit) = cache.get(&e.id) {
-                        return Ok(hit.as_ref().clone());
-                    }
+                if let Some(hit) = self.loaded.lock().ok().and_then(|c| c.get(&e.id).cloned()) {
+                    return Ok(hit.as_ref().clone());
                 }
-                self.load(e).map_err(|e| e.to_string())
+                self.load(e)
+                    .map(|p| p.as_ref().clone())
+                    .map_err(|e| e.to_string())
             };
             // Many packets: parse them on every core, in contiguous runs, kept in order.
             let results: Vec<Result<Packet, String>> =
@@ -216,7 +225,13 @@ impl<'a> Workspace<'a> {
             for r in results {
                 out.push(r?);
             }
-            Ok(Arc::new(out))
+            let out = Arc::new(out);
+            if let (Some(shared), Some(key)) = (&self.cache, key) {
+                if let Ok(mut l) = shared.lists.lock() {
+                    l.insert(key, out.clone());
+                }
+            }
+            Ok(out)
         });
         match res {
             Ok(v) => Ok(v.as_slice()),
@@ -241,7 +256,7 @@ impl<'a> Workspace<'a> {
         let Some(e) = index.get(id) else {
             return Ok(None);
         };
-        let p = Arc::new(self.load(e)?);
+        let p = self.load(e)?;
         if let Ok(mut c) = self.loaded.lock() {
             c.insert(id.to_string(), p.clone());
         }

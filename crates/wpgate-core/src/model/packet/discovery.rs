@@ -74,16 +74,21 @@ pub struct Index {
 }
 
 /// The identity a packet file's path gives it (see the module docs).
-pub fn identity_of(path: &str, folder_files: &[String], suffixes: &[String]) -> String {
+pub fn identity_of<S: AsRef<str>, T: AsRef<str>>(
+    path: &str,
+    folder_files: &[S],
+    suffixes: &[T],
+) -> String {
     let mut parts = path.rsplit('/');
     let name = parts.next().unwrap_or(path);
-    if folder_files.iter().any(|f| f == name) {
+    if folder_files.iter().any(|f| f.as_ref() == name) {
         if let Some(folder) = parts.next() {
             return folder.to_string();
         }
     }
     let lower = name.to_ascii_lowercase();
     for suf in suffixes {
+        let suf = suf.as_ref();
         if lower.ends_with(&suf.to_ascii_lowercase()) && name.len() > suf.len() {
             if let Some(stem) = name.get(..name.len() - suf.len()) {
                 return stem.to_string();
@@ -277,7 +282,7 @@ impl Roots {
         mts.sort();
         let mut per: HashMap<usize, Vec<MicrotaskFile>> = HashMap::new();
         for (i, p) in mts {
-            let stem = identity_of(p, &[], &self.suffixes);
+            let stem = identity_of::<&str, _>(p, &[], &self.suffixes);
             let list = per.entry(i).or_default();
             let format = Format::of_path(p);
             match list.iter_mut().find(|m| m.stem == stem) {

@@ -251,6 +251,9 @@ pub fn normalise_status(s: &str) -> String {
 /// `stubs/WP-1-X.contract.json` → `WP-1-X`; a folder packet `WP-1-X/packet.json` →
 /// `WP-1-X`), with the default suffixes and folder file names of the policy.
 pub fn id_from_path(path: &str) -> String {
-    let d = crate::policy::PacketPolicy::default();
-    discovery::identity_of(path, &d.folder_files, &d.id_suffixes)
+    discovery::identity_of(
+        path,
+        crate::policy::DEFAULT_FOLDER_FILES,
+        crate::policy::DEFAULT_ID_SUFFIXES,
+    )
 }

@@ -290,8 +290,7 @@ pub fn microtask_from(
     ptr: &MicrotaskPointers,
 ) -> Microtask {
     let r = Reader { text };
-    let stem =
-        super::discovery::identity_of(path, &[], &[".json".into(), ".toml".into(), ".md".into()]);
+    let stem = super::discovery::identity_of::<&str, _>(path, &[], &[".json", ".toml", ".md"]);
     let id = first(node, &ptr.id)
         .and_then(|(n, _)| r.scalar(n))
         .map(|f| f.value)
@@ -320,7 +319,7 @@ pub fn microtask_from(
 /// A Markdown microtask (no structured twin): read with the packet reader's labels.
 pub fn microtask_from_markdown(path: &str, text: &str, policy: &Policy) -> Microtask {
     let p = super::parse_packet(path, text, &policy.packet.fields);
-    let stem = super::discovery::identity_of(path, &[], &[".md".into()]);
+    let stem = super::discovery::identity_of::<&str, _>(path, &[], &[".md"]);
     Microtask {
         id: stem,
         path: path.to_string(),
