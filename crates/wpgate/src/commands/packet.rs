@@ -115,10 +115,16 @@ pub(crate) fn find(ws: &Workspace, id: &str) -> Result<Arc<Packet>, Error> {
     }
 }
 
-fn select(ws: &Workspace, wp: Option<&str>, all: bool) -> Result<Vec<Arc<Packet>>, Error> {
+/// The packets a command names: one (read alone), or all of them (borrowed, not copied).
+fn select<'w>(
+    ws: &'w Workspace,
+    wp: Option<&str>,
+    all: bool,
+) -> Result<Vec<std::borrow::Cow<'w, Packet>>, Error> {
+    use std::borrow::Cow;
     match (wp, all) {
-        (Some(id), false) => Ok(vec![find(ws, id)?]),
-        (None, true) | (None, false) => Ok(ws.packets()?.iter().cloned().map(Arc::new).collect()),
+        (Some(id), false) => Ok(vec![Cow::Owned(find(ws, id)?.as_ref().clone())]),
+        (None, true) | (None, false) => Ok(ws.packets()?.iter().map(Cow::Borrowed).collect()),
         (Some(_), true) => Err(Error::Usage("give a packet id or --all, not both".into())),
     }
 }
