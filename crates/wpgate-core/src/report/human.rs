@@ -182,7 +182,12 @@ fn line_span(text: &str, line: usize) -> Option<(usize, usize)> {
 }
 
 /// The rendered findings `diags` of `report`, one after another.
-fn render_all(report: &Report, diags: &[Diagnostic], color: bool) -> String {
+fn render_all(
+    report: &Report,
+    starts: &HashMap<&str, Vec<usize>>,
+    diags: &[Diagnostic],
+    color: bool,
+) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -192,7 +197,6 @@ fn render_all(report: &Report, diags: &[Diagnostic], color: bool) -> String {
         .with_context_lines(1)
         .with_width(100);
     let mut out = String::new();
-    let mut starts: HashMap<&str, Vec<usize>> = HashMap::new();
     for d in diags {
         let code = match &d.code {
             Some(c) => format!("{} [{c}]", d.rule),
@@ -211,9 +215,14 @@ fn render_all(report: &Report, diags: &[Diagnostic], color: bool) -> String {
                             Severity::Note => "note",
                             _ => "here",
                         };
-                        let starts = starts
-                            .entry(path.as_str())
-                            .or_insert_with(|| line_starts(text));
+                        let own;
+                        let starts = match starts.get(path.as_str()) {
+                            Some(s) => s,
+                            None => {
+                                own = line_starts(text);
+                                &own
+                            }
+                        };
                         (
                             Some(window(path, text, starts, start, len)),
                             Some(LabeledSpan::new(Some(label_text.into()), start, len)),
@@ -242,10 +251,19 @@ fn render_all(report: &Report, diags: &[Diagnostic], color: bool) -> String {
 /// Renders a report for people: one rustc-like block per diagnostic, then a summary.
 pub fn human(report: &Report, color: bool) -> String {
     let diags = &report.diagnostics;
+    // Line starts of every source a finding points into, once for all runs below.
+    let mut starts: HashMap<&str, Vec<usize>> = HashMap::new();
+    for d in diags {
+        if let Some(p) = d.path.as_deref() {
+            if let (Some(text), false) = (report.sources.get(p), starts.contains_key(p)) {
+                starts.insert(p, line_starts(text));
+            }
+        }
+    }
     // Rendering is independent per finding and a large report (hundreds of findings with
     // source snippets) costs more than the checks: render on every core, in order.
     let mut out: String =
-        crate::in_order_runs(diags, 64, |part| render_all(report, part, color)).concat();
+        crate::in_order_runs(diags, 64, |part| render_all(report, &starts, part, color)).concat();
     let s = report.summary();
     let notes = report
         .diagnostics
