@@ -921,7 +921,7 @@ fn newer_bundle(ws: &Workspace, manifest: &str) -> Result<Option<String>, Error>
         };
         if v.stem == cur.stem
             && v.version > cur.version
-            && newest.as_ref().is_none_or(|(nv, _)| &v.version > nv)
+            && newest.as_ref().map_or(true, |(nv, _)| &v.version > nv)
         {
             newest = Some((v.version, f.clone()));
         }
